@@ -1,0 +1,3 @@
+//! # apiserver
+pub mod etcd_process;
+pub mod storage;

@@ -1,1 +1,68 @@
-fn main() {}
+//! # kubeling: the multi-call binary
+//!
+//! One binary, one subcommand per component, like upstream's hyperkube once was:
+//!
+//! - `kubeling up --dir DIR`: the whole cluster in the foreground ([`up`]).
+//! - `kubeling apiserver --etcd-servers URL --port N`: the API server alone ([`apiserver_cmd`]).
+//!
+//! # Layout
+//! - `main.rs`: argument parsing and dispatch (this file).
+//! - [`apiserver_cmd`]: open storage, build the registry, serve HTTP.
+//! - [`up`]: start etcd as a child, run the API server, write the kubeconfig, stop cleanly.
+
+mod apiserver_cmd;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kubeling",
+    version,
+    about = "Kubernetes rebuilt in Rust for learning"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole cluster in the foreground (etcd, API server); Ctrl-C stops it.
+    Up(up::UpArgs),
+    /// Run the API server alone.
+    Apiserver(apiserver_cmd::ApiserverArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KUBELING_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Up(args) => up::run(args).await,
+            Command::Apiserver(args) => apiserver_cmd::run(args).await,
+        }
+    });
+    // Watches may still be open; do not wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -74,7 +74,11 @@ async fn creating_an_existing_key_fails_with_already_exists(s: &dyn Storage) {
     s.create("/t/a", v("one")).await.unwrap();
     let err = s.create("/t/a", v("two")).await.unwrap_err();
     assert_eq!(err, StorageError::AlreadyExists("/t/a".into()));
-    assert_eq!(s.get("/t/a").await.unwrap().unwrap().value, v("one"), "nothing changed");
+    assert_eq!(
+        s.get("/t/a").await.unwrap().unwrap().value,
+        v("one"),
+        "nothing changed"
+    );
 }
 
 async fn update_and_delete_guarded_by_a_stale_revision_conflict(s: &dyn Storage) {
@@ -82,7 +86,10 @@ async fn update_and_delete_guarded_by_a_stale_revision_conflict(s: &dyn Storage)
     let r2 = s.update("/t/a", v("two"), r1).await.unwrap();
     assert!(r2 > r1);
     let err = s.update("/t/a", v("three"), r1).await.unwrap_err();
-    assert!(matches!(err, StorageError::Conflict { actual, .. } if actual == r2), "{err:?}");
+    assert!(
+        matches!(err, StorageError::Conflict { actual, .. } if actual == r2),
+        "{err:?}"
+    );
     let err = s.delete("/t/a", r1).await.unwrap_err();
     assert!(matches!(err, StorageError::Conflict { .. }), "{err:?}");
     let kv = s.get("/t/a").await.unwrap().unwrap();
@@ -111,11 +118,24 @@ async fn list_reads_one_consistent_revision_even_after_later_writes(s: &dyn Stor
     s.create("/t/c", v("c1")).await.unwrap();
 
     let old = s
-        .list("/t/", ListOptions { revision: snap.revision, ..Default::default() })
+        .list(
+            "/t/",
+            ListOptions {
+                revision: snap.revision,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    let seen: Vec<(String, Vec<u8>)> = old.kvs.iter().map(|k| (k.key.clone(), k.value.clone())).collect();
-    assert_eq!(seen, vec![("/t/a".into(), v("a1")), ("/t/b".into(), v("b1"))]);
+    let seen: Vec<(String, Vec<u8>)> = old
+        .kvs
+        .iter()
+        .map(|k| (k.key.clone(), k.value.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![("/t/a".into(), v("a1")), ("/t/b".into(), v("b1"))]
+    );
     assert_eq!(old.revision, snap.revision);
 
     let now = s.list("/t/", ListOptions::default()).await.unwrap();
@@ -127,7 +147,16 @@ async fn list_pages_with_limit_and_start_key(s: &dyn Storage) {
     for k in ["a", "b", "c", "d", "e"] {
         s.create(&format!("/t/{k}"), v(k)).await.unwrap();
     }
-    let first = s.list("/t/", ListOptions { limit: 2, ..Default::default() }).await.unwrap();
+    let first = s
+        .list(
+            "/t/",
+            ListOptions {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(first.more);
     assert_eq!(first.kvs.len(), 2);
     // The next page starts just after the last key, at the same revision.
@@ -135,7 +164,11 @@ async fn list_pages_with_limit_and_start_key(s: &dyn Storage) {
     let rest = s
         .list(
             "/t/",
-            ListOptions { revision: first.revision, start_key: Some(next_key), limit: 10 },
+            ListOptions {
+                revision: first.revision,
+                start_key: Some(next_key),
+                limit: 10,
+            },
         )
         .await
         .unwrap();
@@ -161,7 +194,11 @@ async fn watch_delivers_create_update_delete_in_order_with_previous_values(s: &d
         other => panic!("expected an update, got {other:?}"),
     }
     match next(&mut w).await.unwrap() {
-        WatchEvent::Delete { key, revision, prev: Some(p) } => {
+        WatchEvent::Delete {
+            key,
+            revision,
+            prev: Some(p),
+        } => {
             assert_eq!((key.as_str(), revision, p.value), ("/t/a", r3, v("2")))
         }
         other => panic!("expected a delete, got {other:?}"),
@@ -175,7 +212,11 @@ async fn watch_from_a_past_revision_replays_history_first(s: &dyn Storage) {
     assert_eq!(next(&mut w).await.unwrap().revision(), r1);
     assert_eq!(next(&mut w).await.unwrap().revision(), r2);
     let r3 = s.create("/t/b", v("b")).await.unwrap();
-    assert_eq!(next(&mut w).await.unwrap().revision(), r3, "then live events");
+    assert_eq!(
+        next(&mut w).await.unwrap().revision(),
+        r3,
+        "then live events"
+    );
 }
 
 async fn watch_and_list_below_the_compaction_point_fail_with_compacted(s: &dyn Storage) {
@@ -189,12 +230,27 @@ async fn watch_and_list_below_the_compaction_point_fail_with_compacted(s: &dyn S
     let err = next(&mut w).await.unwrap_err();
     assert!(matches!(err, StorageError::Compacted { .. }), "{err:?}");
     let err = s
-        .list("/t/", ListOptions { revision: first, ..Default::default() })
+        .list(
+            "/t/",
+            ListOptions {
+                revision: first,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::Compacted { .. }), "{err:?}");
     // The compaction point itself and everything after stays readable.
-    let now = s.list("/t/", ListOptions { revision: rev, ..Default::default() }).await.unwrap();
+    let now = s
+        .list(
+            "/t/",
+            ListOptions {
+                revision: rev,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(now.kvs[0].value, v("4"));
 }
 
@@ -214,15 +270,27 @@ async fn a_progress_request_reports_a_revision_covering_other_writes(s: &dyn Sto
             break revision;
         }
     };
-    assert!(progress >= elsewhere, "progress {progress} covers the write at {elsewhere}");
+    assert!(
+        progress >= elsewhere,
+        "progress {progress} covers the write at {elsewhere}"
+    );
 }
 
 async fn a_prefix_watch_does_not_see_keys_that_merely_share_a_prefix_string(s: &dyn Storage) {
     let start = s.current_revision().await.unwrap();
     let mut w = s.watch("/registry/services/", start + 1).await.unwrap();
-    s.create("/registry/serviceaccounts/default/x", v("sa")).await.unwrap();
-    let svc = s.create("/registry/services/default/y", v("svc")).await.unwrap();
-    assert_eq!(next(&mut w).await.unwrap().revision(), svc, "only the service arrives");
+    s.create("/registry/serviceaccounts/default/x", v("sa"))
+        .await
+        .unwrap();
+    let svc = s
+        .create("/registry/services/default/y", v("svc"))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut w).await.unwrap().revision(),
+        svc,
+        "only the service arrives"
+    );
 }
 
 #[tokio::test]
@@ -234,7 +302,14 @@ async fn memory_history_window_compacts_the_oldest_revisions() {
         rev = s.update("/t/a", v(&i.to_string()), rev).await.unwrap();
     }
     let mut w = s.watch("/t/", first).await.unwrap();
-    assert!(matches!(next(&mut w).await, Err(StorageError::Compacted { .. })));
+    assert!(matches!(
+        next(&mut w).await,
+        Err(StorageError::Compacted { .. })
+    ));
     let mut w = s.watch("/t/", rev - 2).await.unwrap();
-    assert_eq!(next(&mut w).await.unwrap().revision(), rev - 2, "the window still replays");
+    assert_eq!(
+        next(&mut w).await.unwrap().revision(),
+        rev - 2,
+        "the window still replays"
+    );
 }

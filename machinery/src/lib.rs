@@ -18,4 +18,4 @@ pub mod labels;
 pub mod meta;
 pub mod status;
 
-pub use status::{ApiError, StatusCause};
+pub use status::{ApiError, StatusCause, StatusDetails};

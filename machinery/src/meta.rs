@@ -122,9 +122,7 @@ pub fn field_string(obj: &Value, path: &str) -> Option<String> {
 
 /// The current time as Kubernetes writes timestamps: RFC 3339, UTC, whole seconds.
 pub fn now_rfc3339() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
@@ -139,7 +137,10 @@ mod tests {
         assert_eq!(name(&obj), "web");
         assert_eq!(namespace(&obj), "default");
         assert_eq!(labels(&obj).get("app").map(String::as_str), Some("web"));
-        assert!(labels(&obj).get("n").is_none(), "non-string labels are skipped");
+        assert!(
+            labels(&obj).get("n").is_none(),
+            "non-string labels are skipped"
+        );
     }
 
     #[test]
@@ -153,7 +154,10 @@ mod tests {
     fn field_string_walks_dotted_paths_and_stringifies_scalars() {
         let obj = json!({"spec": {"nodeName": "n1", "unschedulable": true}});
         assert_eq!(field_string(&obj, "spec.nodeName").as_deref(), Some("n1"));
-        assert_eq!(field_string(&obj, "spec.unschedulable").as_deref(), Some("true"));
+        assert_eq!(
+            field_string(&obj, "spec.unschedulable").as_deref(),
+            Some("true")
+        );
         assert_eq!(field_string(&obj, "status.phase"), None);
     }
 }

@@ -50,6 +50,13 @@ pub struct ApiError {
     pub reason: String,
     /// `Status.message`, the sentence a person reads.
     pub message: String,
+    /// `Status.details`, boxed so that `Result<_, ApiError>` stays small.
+    pub details: Box<StatusDetails>,
+}
+
+/// The optional `details` of a `Status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusDetails {
     /// `details.name` / `details.group` / `details.kind`.
     pub name: String,
     /// API group of the object ("" for core).
@@ -78,18 +85,14 @@ impl ApiError {
             code,
             reason: reason.into(),
             message: message.into(),
-            name: String::new(),
-            group: String::new(),
-            kind: String::new(),
-            causes: Vec::new(),
-            retry_after_seconds: None,
+            details: Box::default(),
         }
     }
 
     fn with_details(mut self, group: &str, kind: &str, name: &str) -> Self {
-        self.group = group.into();
-        self.kind = kind.into();
-        self.name = name.into();
+        self.details.group = group.into();
+        self.details.kind = kind.into();
+        self.details.name = name.into();
         self
     }
 
@@ -103,8 +106,12 @@ impl ApiError {
     /// 409: `pods "p1" already exists`.
     pub fn already_exists(group: &str, resource: &str, name: &str) -> Self {
         let gr = group_resource(group, resource);
-        Self::new(409, "AlreadyExists", format!("{gr} {name:?} already exists"))
-            .with_details(group, resource, name)
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{gr} {name:?} already exists"),
+        )
+        .with_details(group, resource, name)
     }
 
     /// 409: `Operation cannot be fulfilled on pods "p1": <why>`.
@@ -147,7 +154,7 @@ impl ApiError {
         };
         let mut err = Self::new(422, "Invalid", format!("{kind} {name:?} is invalid{what}"))
             .with_details(group, kind, name);
-        err.causes = causes;
+        err.details.causes = causes;
         err
     }
 
@@ -202,14 +209,14 @@ impl ApiError {
     /// 503: storage (etcd) is unreachable; the client should retry.
     pub fn service_unavailable(message: impl Into<String>) -> Self {
         let mut e = Self::new(503, "ServiceUnavailable", message);
-        e.retry_after_seconds = Some(1);
+        e.details.retry_after_seconds = Some(1);
         e
     }
 
     /// 504: storage did not answer in time.
     pub fn timeout(message: impl Into<String>) -> Self {
         let mut e = Self::new(504, "Timeout", message);
-        e.retry_after_seconds = Some(1);
+        e.details.retry_after_seconds = Some(1);
         e
     }
 
@@ -233,25 +240,26 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        let d = &self.details;
         let mut details = serde_json::Map::new();
-        if !self.name.is_empty() {
-            details.insert("name".into(), json!(self.name));
+        if !d.name.is_empty() {
+            details.insert("name".into(), json!(d.name));
         }
-        if !self.group.is_empty() {
-            details.insert("group".into(), json!(self.group));
+        if !d.group.is_empty() {
+            details.insert("group".into(), json!(d.group));
         }
-        if !self.kind.is_empty() {
-            details.insert("kind".into(), json!(self.kind));
+        if !d.kind.is_empty() {
+            details.insert("kind".into(), json!(d.kind));
         }
-        if !self.causes.is_empty() {
-            let causes: Vec<Value> = self
+        if !d.causes.is_empty() {
+            let causes: Vec<Value> = d
                 .causes
                 .iter()
                 .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
                 .collect();
             details.insert("causes".into(), Value::Array(causes));
         }
-        if let Some(secs) = self.retry_after_seconds {
+        if let Some(secs) = d.retry_after_seconds {
             details.insert("retryAfterSeconds".into(), json!(secs));
         }
         if !details.is_empty() {
@@ -272,9 +280,9 @@ impl ApiError {
             &text(status.get("reason")),
             text(status.get("message")),
         );
-        err.name = text(details.and_then(|d| d.get("name")));
-        err.group = text(details.and_then(|d| d.get("group")));
-        err.kind = text(details.and_then(|d| d.get("kind")));
+        err.details.name = text(details.and_then(|d| d.get("name")));
+        err.details.group = text(details.and_then(|d| d.get("group")));
+        err.details.kind = text(details.and_then(|d| d.get("kind")));
         Some(err)
     }
 }
@@ -312,7 +320,10 @@ mod tests {
             e.message,
             r#"Pod "x" is invalid: spec.containers[0].image: Required value"#
         );
-        assert_eq!(e.to_status()["details"]["causes"][0]["reason"], "FieldValueRequired");
+        assert_eq!(
+            e.to_status()["details"]["causes"][0]["reason"],
+            "FieldValueRequired"
+        );
     }
 
     #[test]
@@ -323,7 +334,9 @@ mod tests {
             "x",
             vec![StatusCause::required("a"), StatusCause::required("b")],
         );
-        assert!(e.message.ends_with("[a: Required value, b: Required value]"));
+        assert!(e
+            .message
+            .ends_with("[a: Required value, b: Required value]"));
     }
 
     #[test]
@@ -332,6 +345,6 @@ mod tests {
         let back = ApiError::from_status(&e.to_status()).expect("a Status");
         assert_eq!(back.code, 409);
         assert_eq!(back.reason, "AlreadyExists");
-        assert_eq!(back.name, "c");
+        assert_eq!(back.details.name, "c");
     }
 }

@@ -19,8 +19,8 @@ use super::{
 };
 use async_trait::async_trait;
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, Txn, TxnOp,
-    TxnOpResponse, WatchOptions,
+    Client, Compare, CompareOp, ConnectOptions, EventType, GetOptions, Txn, TxnOp, TxnOpResponse,
+    WatchOptions,
 };
 use std::future::Future;
 use std::time::Duration;
@@ -121,7 +121,10 @@ impl Storage for EtcdStorage {
 
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<i64, StorageError> {
         let compare = Compare::create_revision(key, CompareOp::Equal, 0);
-        match self.guarded(key, compare, TxnOp::put(key, value, None)).await? {
+        match self
+            .guarded(key, compare, TxnOp::put(key, value, None))
+            .await?
+        {
             Ok(rev) => Ok(rev),
             Err(_) => Err(StorageError::AlreadyExists(key.to_string())),
         }
@@ -129,7 +132,9 @@ impl Storage for EtcdStorage {
 
     async fn update(&self, key: &str, value: Vec<u8>, expected: i64) -> Result<i64, StorageError> {
         let compare = Compare::mod_revision(key, CompareOp::Equal, expected);
-        let result = self.guarded(key, compare, TxnOp::put(key, value, None)).await?;
+        let result = self
+            .guarded(key, compare, TxnOp::put(key, value, None))
+            .await?;
         result.map_err(|current| why_not(key, expected, current))
     }
 

@@ -18,6 +18,7 @@
 //! for `--store memory`). Upstream: `k8s.io/apiserver/pkg/storage/interfaces.go` and
 //! `storage/etcd3/store.go`.
 
+pub mod compactor;
 pub mod etcd;
 pub mod memory;
 

@@ -15,9 +15,13 @@ pub struct TestEtcd {
 pub fn start_etcd() -> Option<TestEtcd> {
     if !on_path("etcd") {
         if std::env::var_os("CI").is_some() {
-            panic!("etcd is not installed but CI must run the etcd tests: run scripts/install-deps.sh");
+            panic!(
+                "etcd is not installed but CI must run the etcd tests: run scripts/install-deps.sh"
+            );
         }
-        eprintln!("SKIPPED: etcd is not on PATH (apt-get install etcd-server); not in CI, so skipping");
+        eprintln!(
+            "SKIPPED: etcd is not on PATH (apt-get install etcd-server); not in CI, so skipping"
+        );
         return None;
     }
     let dir = tempfile::tempdir().expect("temp dir");

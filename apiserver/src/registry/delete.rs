@@ -1,0 +1,214 @@
+//! Delete: `DELETE .../pods/web` and `DELETE .../pods` (deletecollection).
+//!
+//! Deleting is a two-step dance whenever something must happen first:
+//!
+//! - **finalizers**: while `metadata.finalizers` is non-empty the object is only *marked*
+//!   (`deletionTimestamp` set); whoever owns each finalizer removes it when done, and the
+//!   update that removes the last one deletes the object for real;
+//! - **graceful deletion** (pods on a node): the pod is marked with a grace period; its
+//!   kubelet stops the containers and then deletes it with grace 0.
+//!
+//! `propagationPolicy` is recorded the way upstream records it — `Orphan` adds the `orphan`
+//! finalizer, `Foreground` adds `foregroundDeletion` — for the garbage collector to act on.
+//! Upstream: `generic/registry/store.go` (Delete, updateForGracefulDeletionAndFinalizers)
+//! and `rest/delete.go` (BeforeDelete).
+
+use super::{encode, list::ListQuery, set_rv, storage_error, Registry};
+use crate::storage::StorageError;
+use machinery::{meta, ApiError};
+use serde_json::{json, Value};
+
+/// The body of a DELETE (`DeleteOptions`), also settable by query parameters.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    /// Seconds to wait before the object is really gone (pods); `Some(0)` means now.
+    pub grace_period_seconds: Option<i64>,
+    /// `Orphan`, `Background` or `Foreground`.
+    pub propagation_policy: Option<String>,
+    /// Delete only if the object still has this uid.
+    pub precondition_uid: Option<String>,
+    /// Delete only if the object still has this resourceVersion.
+    pub precondition_rv: Option<String>,
+}
+
+impl DeleteOptions {
+    /// Read DeleteOptions from a JSON body (empty body = defaults).
+    pub fn from_body(body: &Value) -> Result<Self, ApiError> {
+        let mut opts = DeleteOptions {
+            grace_period_seconds: body.get("gracePeriodSeconds").and_then(Value::as_i64),
+            propagation_policy: body
+                .get("propagationPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            precondition_uid: body
+                .pointer("/preconditions/uid")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            precondition_rv: body
+                .pointer("/preconditions/resourceVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        };
+        // Older clients send `orphanDependents: true` instead of a policy.
+        if opts.propagation_policy.is_none() && body.get("orphanDependents") == Some(&json!(true)) {
+            opts.propagation_policy = Some("Orphan".into());
+        }
+        if let Some(p) = &opts.propagation_policy {
+            if !["Orphan", "Background", "Foreground"].contains(&p.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "propagationPolicy: Unsupported value: {p:?}: supported values: \"Orphan\", \"Background\", \"Foreground\""
+                )));
+            }
+        }
+        if opts.grace_period_seconds.is_some_and(|g| g < 0) {
+            opts.grace_period_seconds = Some(0);
+        }
+        Ok(opts)
+    }
+}
+
+/// What a delete did.
+#[derive(Debug)]
+pub struct Deleted {
+    /// The object: its last state if gone, its marked state otherwise.
+    pub object: Value,
+    /// Whether it is gone now (HTTP 200) or only marked for deletion (HTTP 202).
+    pub gone: bool,
+}
+
+impl Registry {
+    /// Delete one object, or mark it for deletion if finalizers or a grace period say so.
+    pub async fn delete(
+        &self,
+        res: &crate::resources::Resource,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Deleted, ApiError> {
+        let key = res.key(ns, name);
+        loop {
+            let (obj, kv) = self.get_kv(res, ns, name).await?;
+            check_preconditions(res, name, &obj, opts)?;
+            let grace = res.strategy.grace_period(&obj, opts.grace_period_seconds);
+            let mut marked = obj.clone();
+            let mut finalizers = meta::finalizers(&obj);
+            match opts.propagation_policy.as_deref() {
+                Some("Orphan") => add_once(&mut finalizers, "orphan"),
+                Some("Foreground") => add_once(&mut finalizers, "foregroundDeletion"),
+                Some("Background") => {
+                    finalizers.retain(|f| f != "orphan" && f != "foregroundDeletion")
+                }
+                _ => {}
+            }
+
+            let written = if finalizers.is_empty() && grace == 0 {
+                self.storage
+                    .delete(&key, kv.mod_revision)
+                    .await
+                    .map(|rev| (rev, true))
+            } else {
+                let already = !meta::meta_str(&obj, "deletionTimestamp").is_empty();
+                let m = meta::metadata_mut(&mut marked);
+                if !already {
+                    let at = chrono::Utc::now() + chrono::Duration::seconds(grace);
+                    m.insert(
+                        "deletionTimestamp".into(),
+                        json!(at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                    );
+                }
+                m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+                if finalizers.is_empty() {
+                    m.remove("finalizers");
+                } else {
+                    m.insert("finalizers".into(), json!(finalizers));
+                }
+                if marked == obj {
+                    return Ok(Deleted {
+                        object: obj,
+                        gone: false,
+                    });
+                }
+                self.storage
+                    .update(&key, encode(&marked), kv.mod_revision)
+                    .await
+                    .map(|rev| (rev, false))
+            };
+            match written {
+                Ok((rev, gone)) => {
+                    let mut object = if gone { obj } else { marked };
+                    set_rv(&mut object, rev);
+                    return Ok(Deleted { object, gone });
+                }
+                Err(StorageError::Conflict { .. }) if opts.precondition_rv.is_none() => continue,
+                Err(e) => return Err(storage_error(res, name, e)),
+            }
+        }
+    }
+
+    /// Delete every object a list would return. Returns the deleted objects as a list.
+    pub async fn delete_collection(
+        &self,
+        res: &crate::resources::Resource,
+        ns: &str,
+        query: &ListQuery,
+        opts: &DeleteOptions,
+    ) -> Result<Vec<Value>, ApiError> {
+        let list = self.list_from_storage(res, ns, query).await?;
+        let mut deleted = Vec::new();
+        for item in list.items {
+            let obj: Value = serde_json::from_slice(&item).unwrap_or_default();
+            let (item_ns, name) = (
+                meta::namespace(&obj).to_string(),
+                meta::name(&obj).to_string(),
+            );
+            match self.delete(res, &item_ns, &name, opts).await {
+                Ok(d) => deleted.push(d.object),
+                // Someone else deleted it meanwhile: that is fine.
+                Err(e) if e.code == 404 => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+fn add_once(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|f| f == item) {
+        list.push(item.to_string());
+    }
+}
+
+fn check_preconditions(
+    res: &crate::resources::Resource,
+    name: &str,
+    obj: &Value,
+    opts: &DeleteOptions,
+) -> Result<(), ApiError> {
+    if let Some(uid) = &opts.precondition_uid {
+        if uid != meta::uid(obj) {
+            return Err(ApiError::conflict(
+                res.group,
+                res.plural,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                    meta::uid(obj)
+                ),
+            ));
+        }
+    }
+    if let Some(rv) = &opts.precondition_rv {
+        if rv != meta::resource_version(obj) {
+            return Err(ApiError::conflict(
+                res.group,
+                res.plural,
+                name,
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    meta::resource_version(obj)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! PATCH: change part of an object without sending all of it.
+//!
+//! The patch is applied to the *current* object inside [`Registry::guaranteed_update`], so a
+//! patch never loses a concurrent change (it is simply re-applied to the newer object).
+//! Two of the three Kubernetes patch formats are here:
+//!
+//! - **JSON merge patch** (RFC 7386, `application/merge-patch+json`): a partial object;
+//!   objects merge key by key, `null` deletes a key, anything else (lists too) replaces.
+//!   `kubectl label`, `annotate` and `scale` use it.
+//! - **JSON patch** (RFC 6902, `application/json-patch+json`): a list of operations
+//!   (`add`, `remove`, `replace`, `move`, `copy`, `test`) on JSON pointers.
+//!
+//! Strategic merge patch (lists merged by key, as `kubectl apply` needs) and server-side apply
+//! are answered with 415 for now. Upstream: `endpoints/handlers/patch.go`.
+
+use super::update::Part;
+use super::Registry;
+use crate::resources::Resource;
+use machinery::ApiError;
+use serde_json::Value;
+
+/// The patch formats, by Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    Merge,
+    Json,
+}
+
+impl PatchType {
+    /// The patch type for a Content-Type, or 415 Unsupported Media Type.
+    pub fn from_content_type(content_type: &str) -> Result<Self, ApiError> {
+        match content_type.split(';').next().unwrap_or("").trim() {
+            "application/merge-patch+json" => Ok(PatchType::Merge),
+            "application/json-patch+json" => Ok(PatchType::Json),
+            other => Err(ApiError {
+                message: format!(
+                    "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json"
+                ),
+                ..ApiError::unsupported_media_type(other)
+            }),
+        }
+    }
+}
+
+impl Registry {
+    /// Apply `patch` to the current object and write the result.
+    pub async fn patch(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        kind: PatchType,
+        patch: &Value,
+        part: Part,
+    ) -> Result<Value, ApiError> {
+        // A resourceVersion inside a merge patch pins the write to that version.
+        let precondition = match patch
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+        {
+            Some(rv) if kind == PatchType::Merge => super::update::parse_rv(rv)?,
+            _ => None,
+        };
+        self.guaranteed_update(res, ns, name, precondition, part, |current| {
+            let mut new = apply(kind, current, patch)?;
+            let new_name = machinery::meta::name(&new);
+            if new_name != name {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({new_name}) does not match the name on the URL ({name})"
+                )));
+            }
+            super::check_kind(res, &mut new)?;
+            super::decode_typed(res, new)
+        })
+        .await
+    }
+}
+
+/// Apply a patch of either format to `target`.
+pub fn apply(kind: PatchType, target: &Value, patch: &Value) -> Result<Value, ApiError> {
+    match kind {
+        PatchType::Merge => {
+            if !patch.is_object() {
+                return Err(ApiError::bad_request("a merge patch must be a JSON object"));
+            }
+            let mut out = target.clone();
+            merge_patch(&mut out, patch);
+            Ok(out)
+        }
+        PatchType::Json => json_patch(target, patch),
+    }
+}
+
+/// RFC 7386: merge `patch` into `target`.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch_map) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let Value::Object(target_map) = target else {
+        return;
+    };
+    for (key, value) in patch_map {
+        if value.is_null() {
+            target_map.remove(key);
+        } else {
+            merge_patch(target_map.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// RFC 6902: apply each operation in order; any failure rejects the whole patch.
+pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
+    let ops = patch
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request("a JSON patch must be a list of operations"))?;
+    let mut doc = target.clone();
+    for op in ops {
+        let field = |f: &str| op.get(f).and_then(Value::as_str);
+        let name = field("op")
+            .ok_or_else(|| ApiError::bad_request("a JSON patch operation needs \"op\""))?;
+        let path = field("path").ok_or_else(|| {
+            ApiError::bad_request(format!("the {name:?} operation needs \"path\""))
+        })?;
+        let value = || {
+            op.get("value").cloned().ok_or_else(|| {
+                ApiError::bad_request(format!("the {name:?} operation needs \"value\""))
+            })
+        };
+        match name {
+            "add" => add(&mut doc, path, value()?)?,
+            "remove" => {
+                remove(&mut doc, path)?;
+            }
+            "replace" => {
+                remove(&mut doc, path)?;
+                add(&mut doc, path, value()?)?;
+            }
+            "move" | "copy" => {
+                let from = field("from").ok_or_else(|| {
+                    ApiError::bad_request(format!("the {name:?} operation needs \"from\""))
+                })?;
+                let moved = if name == "move" {
+                    remove(&mut doc, from)?
+                } else {
+                    doc.pointer(from).cloned().ok_or_else(|| missing(from))?
+                };
+                add(&mut doc, path, moved)?;
+            }
+            "test" => {
+                if doc.pointer(path) != Some(&value()?) {
+                    return Err(ApiError::invalid(
+                        "",
+                        "Patch",
+                        "",
+                        vec![machinery::StatusCause::invalid(
+                            path,
+                            "",
+                            "the test operation failed",
+                        )],
+                    ));
+                }
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown JSON patch operation {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(doc)
+}
+
+fn missing(path: &str) -> ApiError {
+    ApiError::invalid(
+        "",
+        "Patch",
+        "",
+        vec![machinery::StatusCause::invalid(
+            path,
+            "",
+            "the path does not exist in the object",
+        )],
+    )
+}
+
+/// Split `/a/b/c` into the parent pointer `/a/b` and the last token `c` (unescaped).
+fn split(path: &str) -> Result<(&str, String), ApiError> {
+    let i = path
+        .rfind('/')
+        .ok_or_else(|| ApiError::bad_request(format!("invalid JSON pointer {path:?}")))?;
+    Ok((
+        &path[..i],
+        path[i + 1..].replace("~1", "/").replace("~0", "~"),
+    ))
+}
+
+fn add(doc: &mut Value, path: &str, value: Value) -> Result<(), ApiError> {
+    if path.is_empty() {
+        *doc = value;
+        return Ok(());
+    }
+    let (parent, last) = split(path)?;
+    match doc.pointer_mut(parent).ok_or_else(|| missing(parent))? {
+        Value::Object(map) => {
+            map.insert(last, value);
+        }
+        Value::Array(list) => {
+            let at = if last == "-" {
+                list.len()
+            } else {
+                last.parse().map_err(|_| missing(path))?
+            };
+            if at > list.len() {
+                return Err(missing(path));
+            }
+            list.insert(at, value);
+        }
+        _ => return Err(missing(path)),
+    }
+    Ok(())
+}
+
+fn remove(doc: &mut Value, path: &str) -> Result<Value, ApiError> {
+    let (parent, last) = split(path)?;
+    match doc.pointer_mut(parent).ok_or_else(|| missing(parent))? {
+        Value::Object(map) => map.remove(&last).ok_or_else(|| missing(path)),
+        Value::Array(list) => {
+            let at: usize = last.parse().map_err(|_| missing(path))?;
+            if at >= list.len() {
+                return Err(missing(path));
+            }
+            Ok(list.remove(at))
+        }
+        _ => Err(missing(path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_merges_objects_deletes_nulls_and_replaces_lists() {
+        let target = json!({"a": {"b": 1, "c": 2}, "l": [1, 2], "gone": true});
+        let patch = json!({"a": {"c": 3}, "l": [9], "gone": null});
+        let out = apply(PatchType::Merge, &target, &patch).expect("valid");
+        assert_eq!(out, json!({"a": {"b": 1, "c": 3}, "l": [9]}));
+    }
+
+    #[test]
+    fn json_patch_adds_replaces_removes_and_appends() {
+        let target = json!({"spec": {"replicas": 1, "ports": [80]}, "x": 1});
+        let patch = json!([
+            {"op": "replace", "path": "/spec/replicas", "value": 3},
+            {"op": "add", "path": "/spec/ports/-", "value": 443},
+            {"op": "remove", "path": "/x"},
+            {"op": "add", "path": "/metadata", "value": {"labels": {"a/b": "c"}}},
+            {"op": "test", "path": "/metadata/labels/a~1b", "value": "c"}
+        ]);
+        let out = json_patch(&target, &patch).expect("valid");
+        assert_eq!(
+            out,
+            json!({"spec": {"replicas": 3, "ports": [80, 443]}, "metadata": {"labels": {"a/b": "c"}}})
+        );
+    }
+
+    #[test]
+    fn a_failing_json_patch_changes_nothing_and_says_why() {
+        let target = json!({"a": 1});
+        let err = json_patch(&target, &json!([{"op": "remove", "path": "/nope"}])).unwrap_err();
+        assert_eq!(err.code, 422);
+        assert_eq!(
+            json_patch(&target, &json!({"op": "add"})).unwrap_err().code,
+            400
+        );
+    }
+
+    #[test]
+    fn unknown_patch_content_types_are_unsupported_media() {
+        assert_eq!(
+            PatchType::from_content_type("application/apply-patch+yaml")
+                .unwrap_err()
+                .code,
+            415
+        );
+        assert_eq!(
+            PatchType::from_content_type("application/merge-patch+json; charset=utf-8").ok(),
+            Some(PatchType::Merge)
+        );
+    }
+}

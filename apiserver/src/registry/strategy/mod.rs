@@ -1,0 +1,71 @@
+//! Strategies: what makes one kind behave differently from another.
+//!
+//! The registry runs the same create/update/delete flow for every kind. Where a kind needs
+//! something of its own — a Pod starts life `Pending`, a Node may be created with its status,
+//! a Deployment counts spec changes in `metadata.generation` — the registry asks that kind's
+//! [`Strategy`]. Upstream has one `strategy.go` per kind (e.g.
+//! `pkg/registry/core/pod/strategy.go`) implementing `rest.RESTCreateStrategy` and friends;
+//! this trait is the small subset we need so far.
+
+pub mod namespaces;
+pub mod nodes;
+pub mod pods;
+
+use machinery::StatusCause;
+use serde_json::Value;
+
+/// Kind-specific hooks, all with a "do nothing special" default.
+pub trait Strategy: Sync {
+    /// Names must be DNS-1123 *labels* (no dots, at most 63 characters) instead of the usual
+    /// subdomains. True for namespaces and services, whose names end up in DNS names.
+    fn name_is_label(&self) -> bool {
+        false
+    }
+
+    /// `metadata.generation` starts at 1 and grows by one with every change to the spec, so
+    /// a controller can say which spec it has acted on (`status.observedGeneration`).
+    fn tracks_generation(&self) -> bool {
+        false
+    }
+
+    /// Keep a status sent on create. Most kinds reset it: status is written by controllers,
+    /// not by whoever creates the object. Nodes are the exception: a kubelet registers its
+    /// node with its status filled in.
+    fn keeps_status_on_create(&self) -> bool {
+        false
+    }
+
+    /// Fill in what the server owns on a new object (e.g. a pod's `status.phase: Pending`).
+    fn prepare_for_create(&self, _obj: &mut Value) {}
+
+    /// Kind-specific checks beyond metadata; each problem is one cause of a 422 Invalid.
+    fn validate(&self, _obj: &Value) -> Vec<StatusCause> {
+        Vec::new()
+    }
+
+    /// How many seconds deletion should wait, given the grace period the client asked for.
+    /// 0 deletes at once. Only pods wait: their kubelet must stop the containers first.
+    fn grace_period(&self, _obj: &Value, _requested: Option<i64>) -> i64 {
+        0
+    }
+}
+
+/// Kinds with no behaviour of their own (ConfigMap, Secret, Event, Lease, ...).
+pub struct Generic;
+impl Strategy for Generic {}
+
+/// Workload controllers' objects (Deployment, ReplicaSet, Job): they count generations.
+pub struct Workload;
+impl Strategy for Workload {
+    fn tracks_generation(&self) -> bool {
+        true
+    }
+}
+
+/// Services: names are DNS labels, because they become `NAME.NAMESPACE.svc` DNS names.
+pub struct ServiceStrategy;
+impl Strategy for ServiceStrategy {
+    fn name_is_label(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,219 @@
+//! Update: `PUT .../pods/web`, `PUT .../pods/web/status`, and `PATCH`.
+//!
+//! Every change to an existing object goes through [`Registry::guaranteed_update`]: read the
+//! object, compute the new one, write it *only if nobody wrote in between* (a storage write
+//! guarded by the revision we read). If somebody did, either give up with 409 Conflict (the
+//! client named the resourceVersion it based its change on) or read again and recompute (it
+//! did not, e.g. a patch). Upstream: `storage/etcd3/store.go` `GuaranteedUpdate` and
+//! `rest/update.go` `BeforeUpdate`.
+
+use super::{check_kind, decode_typed, encode, set_rv, storage_error, validation, Registry};
+use crate::resources::{Resource, Subresource};
+use crate::storage::StorageError;
+use machinery::{meta, ApiError, StatusCause};
+use serde_json::Value;
+
+/// Which part of the object a write may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The main endpoint: everything but `.status` (for kinds with a status subresource).
+    Main,
+    /// The `/status` subresource: only `.status`.
+    Status,
+}
+
+/// Metadata the server owns: a client cannot change these by writing the object.
+const SYSTEM_FIELDS: &[&str] = &[
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "namespace",
+    "name",
+    "selfLink",
+];
+
+impl Registry {
+    /// `PUT`: replace the object. A `metadata.resourceVersion` in the body makes the write
+    /// conditional on it; without one the update is unconditional, as upstream allows.
+    pub async fn update(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        mut obj: Value,
+        part: Part,
+    ) -> Result<Value, ApiError> {
+        check_kind(res, &mut obj)?;
+        super::create::set_namespace(res, ns, &mut obj)?;
+        let body_name = meta::name(&obj);
+        if body_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        let precondition = parse_rv(meta::resource_version(&obj))?;
+        let obj = decode_typed(res, obj)?;
+        self.guaranteed_update(res, ns, name, precondition, part, |_| Ok(obj.clone()))
+            .await
+    }
+
+    /// The read-compute-guarded-write loop. `compute` gets the current object and returns the
+    /// desired one; the registry then restores server-owned fields, checks, and writes.
+    pub async fn guaranteed_update<F>(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        precondition: Option<i64>,
+        part: Part,
+        compute: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: Fn(&Value) -> Result<Value, ApiError>,
+    {
+        let key = res.key(ns, name);
+        loop {
+            let (old, kv) = self.get_kv(res, ns, name).await?;
+            if precondition.is_some_and(|p| p != kv.mod_revision) {
+                return Err(ApiError::stale(res.group, res.plural, name));
+            }
+            let mut new = compute(&old)?;
+            prepare_for_update(res, &old, &mut new, part)?;
+            if new == old {
+                // Nothing changed: no write, no new resourceVersion, no watch event.
+                return Ok(old);
+            }
+            // An object being deleted whose last finalizer was just removed is gone.
+            let finished = !meta::meta_str(&new, "deletionTimestamp").is_empty()
+                && meta::finalizers(&new).is_empty()
+                && meta::metadata(&new)
+                    .and_then(|m| m.get("deletionGracePeriodSeconds"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    == 0;
+            let written = if finished {
+                self.storage.delete(&key, kv.mod_revision).await
+            } else {
+                self.storage
+                    .update(&key, encode(&new), kv.mod_revision)
+                    .await
+            };
+            match written {
+                Ok(rev) => {
+                    set_rv(&mut new, rev);
+                    return Ok(new);
+                }
+                // Someone wrote in between and the client did not pin a version: try again.
+                Err(StorageError::Conflict { .. }) if precondition.is_none() => continue,
+                Err(StorageError::NotFound(_)) if precondition.is_none() => continue,
+                Err(e) => return Err(storage_error(res, name, e)),
+            }
+        }
+    }
+}
+
+/// Parse a resourceVersion from a body or query ("" = none).
+pub fn parse_rv(rv: &str) -> Result<Option<i64>, ApiError> {
+    if rv.is_empty() {
+        return Ok(None);
+    }
+    rv.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::bad_request(format!(
+            "invalid resource version {rv:?}: it must be a number"
+        ))
+    })
+}
+
+/// Restore what the client may not change, bump the generation, and validate.
+fn prepare_for_update(
+    res: &Resource,
+    old: &Value,
+    new: &mut Value,
+    part: Part,
+) -> Result<(), ApiError> {
+    if part == Part::Status {
+        // `/status` changes the status and nothing else.
+        let status = new.get("status").cloned();
+        *new = old.clone();
+        match status {
+            Some(s) => new["status"] = s,
+            None => {
+                if let Some(m) = new.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+        return Ok(());
+    }
+    let old_meta = meta::metadata(old).cloned().unwrap_or_default();
+    {
+        let m = meta::metadata_mut(new);
+        for field in SYSTEM_FIELDS {
+            match old_meta.get(*field) {
+                Some(v) => m.insert((*field).to_string(), v.clone()),
+                None => m.remove(*field),
+            };
+        }
+        m.insert(
+            "resourceVersion".into(),
+            old_meta.get("resourceVersion").cloned().unwrap_or_default(),
+        );
+    }
+    if res.has(Subresource::Status) {
+        // The main endpoint ignores status: it belongs to controllers, via `/status`.
+        match old.get("status") {
+            Some(s) => new["status"] = s.clone(),
+            None => {
+                if let Some(m) = new.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+    }
+    if res.strategy.tracks_generation() && spec_of(old) != spec_of(new) {
+        let generation = old_meta
+            .get("generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        meta::set_meta(new, "generation", Some((generation + 1).into()));
+    }
+
+    let mut causes = validation::validate_meta(new, res.strategy.name_is_label());
+    causes.extend(res.strategy.validate(new));
+    let being_deleted = old_meta.contains_key("deletionTimestamp");
+    let old_finalizers = meta::finalizers(old);
+    let added: Vec<String> = meta::finalizers(new)
+        .into_iter()
+        .filter(|f| !old_finalizers.contains(f))
+        .collect();
+    if being_deleted && !added.is_empty() {
+        causes.push(StatusCause {
+            reason: "FieldValueForbidden".into(),
+            message: format!(
+                "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"
+            ),
+            field: "metadata.finalizers".into(),
+        });
+    }
+    if !causes.is_empty() {
+        return Err(ApiError::invalid(
+            res.group,
+            res.kind,
+            meta::name(new),
+            causes,
+        ));
+    }
+    Ok(())
+}
+
+/// Everything except `metadata` and `status`: what a change to "the spec" means.
+fn spec_of(obj: &Value) -> Value {
+    let mut spec = obj.clone();
+    if let Some(m) = spec.as_object_mut() {
+        m.remove("metadata");
+        m.remove("status");
+    }
+    spec
+}

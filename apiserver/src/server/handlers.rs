@@ -1,0 +1,251 @@
+//! The resource handler: every `/api/...` and `/apis/...` request that names a resource.
+//!
+//! It reads the URL ([`super::request_info`]), finds the resource in the table, decodes the
+//! body and query, calls the registry, and encodes the answer. Each verb mirrors one upstream
+//! file in `k8s.io/apiserver/pkg/endpoints/handlers/`: `get.go` (get, list), `create.go`,
+//! `update.go`, `patch.go`, `delete.go`, and `watch.go` (here in [`super::watch`]).
+
+use super::codec::{self, decode, read_body, respond, respond_json_bytes};
+use super::request_info::{self, RequestInfo};
+use super::App;
+use crate::registry::delete::DeleteOptions;
+use crate::registry::list::{ListOutput, ListQuery};
+use crate::registry::patch::PatchType;
+use crate::registry::update::Part;
+use crate::resources::{self, Resource, Subresource};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use machinery::ApiError;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Entry point for every resource URL (the router's fallback).
+pub async fn handle(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match serve(&app, &method, &uri, &headers, body).await {
+        Ok(resp) => resp,
+        Err(err) => codec::error_response(&err),
+    }
+}
+
+async fn serve(
+    app: &Arc<App>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let query: HashMap<String, String> = Query::try_from_uri(uri)
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
+    let flag = |name: &str| matches!(query.get(name).map(String::as_str), Some("true" | "1"));
+    let info = request_info::parse(method, uri.path(), flag("watch"))
+        .ok_or_else(|| ApiError::no_route(uri.path()))?;
+    let res = resources::find(&info.group, &info.version, &info.resource)
+        .ok_or_else(|| ApiError::no_route(uri.path()))?;
+    if !res.namespaced && !info.namespace.is_empty() {
+        return Err(ApiError::no_route(uri.path()));
+    }
+    let sub = subresource(res, &info, uri)?;
+    let (ns, name) = (info.namespace.as_str(), info.name.as_str());
+    let list_query = || -> Result<ListQuery, ApiError> {
+        let mut q = ListQuery::new(
+            res,
+            query.get("labelSelector").map(String::as_str).unwrap_or(""),
+            query.get("fieldSelector").map(String::as_str).unwrap_or(""),
+        )?;
+        q.limit = match query.get("limit").map(String::as_str) {
+            None | Some("") => 0,
+            Some(l) => l
+                .parse::<i64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?
+                .max(0) as usize,
+        };
+        q.continue_token = query.get("continue").filter(|c| !c.is_empty()).cloned();
+        q.resource_version = query.get("resourceVersion").cloned();
+        q.resource_version_match = query.get("resourceVersionMatch").cloned();
+        Ok(q)
+    };
+
+    match (info.verb, sub) {
+        ("get", None) => Ok(respond(
+            headers,
+            StatusCode::OK,
+            &app.registry.get(res, ns, name).await?,
+        )),
+        ("get", Some(Subresource::Status)) => Ok(respond(
+            headers,
+            StatusCode::OK,
+            &app.registry.get(res, ns, name).await?,
+        )),
+        ("get", Some(Subresource::Scale)) => Ok(respond(
+            headers,
+            StatusCode::OK,
+            &app.registry.get_scale(res, ns, name).await?,
+        )),
+        ("list", None) => {
+            let out = app.registry.list(res, ns, &list_query()?).await?;
+            Ok(respond_json_bytes(
+                headers,
+                StatusCode::OK,
+                list_body(res, &out),
+            ))
+        }
+        ("watch", None) => {
+            super::watch::serve(app.clone(), res, ns, name, &query, list_query()?).await
+        }
+        ("create", None) => {
+            let obj = decode(headers, &read_body(body).await?)?;
+            let created = app.registry.create(res, ns, obj).await?;
+            Ok(respond(headers, StatusCode::CREATED, &created))
+        }
+        ("create", Some(Subresource::Binding)) => {
+            let binding = decode(headers, &read_body(body).await?)?;
+            app.registry.bind(res, ns, name, &binding).await?;
+            Ok(respond(
+                headers,
+                StatusCode::CREATED,
+                &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+            ))
+        }
+        ("update", None | Some(Subresource::Status)) => {
+            let obj = decode(headers, &read_body(body).await?)?;
+            let part = if sub.is_some() {
+                Part::Status
+            } else {
+                Part::Main
+            };
+            let updated = app.registry.update(res, ns, name, obj, part).await?;
+            Ok(respond(headers, StatusCode::OK, &updated))
+        }
+        ("update", Some(Subresource::Scale)) => {
+            let scale = decode(headers, &read_body(body).await?)?;
+            let updated = app
+                .registry
+                .set_scale(res, ns, name, |_| Ok(scale.clone()))
+                .await?;
+            Ok(respond(headers, StatusCode::OK, &updated))
+        }
+        ("patch", None | Some(Subresource::Status) | Some(Subresource::Scale)) => {
+            let kind = PatchType::from_content_type(&codec::content_type(headers))?;
+            let patch = decode(headers, &read_body(body).await?)?;
+            let patched = match sub {
+                Some(Subresource::Scale) => {
+                    app.registry
+                        .set_scale(res, ns, name, |scale| {
+                            crate::registry::patch::apply(kind, &scale, &patch)
+                        })
+                        .await?
+                }
+                Some(_) => {
+                    app.registry
+                        .patch(res, ns, name, kind, &patch, Part::Status)
+                        .await?
+                }
+                None => {
+                    app.registry
+                        .patch(res, ns, name, kind, &patch, Part::Main)
+                        .await?
+                }
+            };
+            Ok(respond(headers, StatusCode::OK, &patched))
+        }
+        ("delete", None) => {
+            let opts = delete_options(headers, body, &query).await?;
+            let deleted = app.registry.delete(res, ns, name, &opts).await?;
+            let code = if deleted.gone {
+                StatusCode::OK
+            } else {
+                StatusCode::ACCEPTED
+            };
+            Ok(respond(headers, code, &deleted.object))
+        }
+        ("deletecollection", None) => {
+            let opts = delete_options(headers, body, &query).await?;
+            let items = app
+                .registry
+                .delete_collection(res, ns, &list_query()?, &opts)
+                .await?;
+            let list = json!({"kind": format!("{}List", res.kind), "apiVersion": res.api_version(), "metadata": {}, "items": items});
+            Ok(respond(headers, StatusCode::OK, &list))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// The subresource named in the URL, if this resource has it (404 otherwise).
+fn subresource(
+    res: &Resource,
+    info: &RequestInfo,
+    uri: &Uri,
+) -> Result<Option<Subresource>, ApiError> {
+    if info.subresource.is_empty() {
+        return Ok(None);
+    }
+    res.subresources
+        .iter()
+        .copied()
+        .find(|s| s.name() == info.subresource)
+        .map(Some)
+        .ok_or_else(|| ApiError::no_route(uri.path()))
+}
+
+/// DeleteOptions from the body (if any) and the query (`gracePeriodSeconds`, `propagationPolicy`).
+async fn delete_options(
+    headers: &HeaderMap,
+    body: Body,
+    query: &HashMap<String, String>,
+) -> Result<DeleteOptions, ApiError> {
+    let bytes = read_body(body).await?;
+    let body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        decode(headers, &bytes)?
+    };
+    let mut opts = DeleteOptions::from_body(&body)?;
+    if let Some(g) = query.get("gracePeriodSeconds") {
+        opts.grace_period_seconds = Some(
+            g.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid gracePeriodSeconds {g:?}")))?,
+        );
+    }
+    if let Some(p) = query.get("propagationPolicy") {
+        opts = DeleteOptions::from_body(
+            &json!({"propagationPolicy": p, "gracePeriodSeconds": opts.grace_period_seconds}),
+        )?;
+    }
+    Ok(opts)
+}
+
+/// `{"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[...]}` from encoded items.
+fn list_body(res: &Resource, out: &ListOutput) -> Vec<u8> {
+    let mut meta = json!({"resourceVersion": out.resource_version.to_string()});
+    if let Some(token) = &out.continue_token {
+        meta["continue"] = json!(token);
+    }
+    let head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+        res.kind,
+        res.api_version(),
+        meta
+    );
+    let size = head.len() + out.items.iter().map(|i| i.len() + 1).sum::<usize>() + 2;
+    let mut body = Vec::with_capacity(size);
+    body.extend_from_slice(head.as_bytes());
+    for (i, item) in out.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"]}");
+    body
+}

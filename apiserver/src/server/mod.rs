@@ -1,0 +1,100 @@
+//! The HTTP server: routes, middleware, and running it.
+//!
+//! ```text
+//! request ─► track (log line + metrics) ─► /version /api /apis ... (discovery.rs)
+//!                                       └► any resource URL ─► handlers.rs ─► registry
+//! ```
+//! Upstream builds the same chain in `k8s.io/apiserver/pkg/server/config.go`
+//! (`DefaultBuildHandlerChain`), with authentication and authorization in it as well;
+//! kubeling trusts every client on its loopback port and says so.
+
+pub mod codec;
+pub mod discovery;
+pub mod handlers;
+pub mod metrics;
+pub mod request_info;
+pub mod watch;
+
+use crate::registry::Registry;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What every handler shares.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub metrics: metrics::Metrics,
+    /// `host:port` clients reach us at, for discovery's `serverAddressByClientCIDRs`.
+    pub address: String,
+}
+
+/// The router: fixed paths first, every other URL to the resource handler.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/version", get(discovery::version))
+        .route("/api", get(discovery::api))
+        .route("/apis", get(discovery::apis))
+        .route("/api/v1", get(discovery::core_resources))
+        .route("/apis/{group}", get(discovery::group))
+        .route("/apis/{group}/{version}", get(discovery::group_resources))
+        .route("/openapi/v2", get(discovery::openapi_v2))
+        .route("/healthz", get(discovery::healthz))
+        .route("/livez", get(discovery::healthz))
+        .route("/readyz", get(discovery::readyz))
+        .route("/metrics", get(discovery::metrics))
+        .fallback(handlers::handle)
+        .layer(middleware::from_fn_with_state(app.clone(), track))
+        .with_state(app)
+}
+
+/// One log line and one metrics sample per request.
+async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let watch = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.contains("watch=true") || q.contains("watch=1"));
+    let resp = next.run(req).await;
+    let took = started.elapsed();
+    let code = resp.status().as_u16();
+    let (verb, resource) = match request_info::parse(&method, &path, watch) {
+        Some(info) => (metric_verb(info.verb, &method), info.resource),
+        None => (method.as_str().to_string(), String::new()),
+    };
+    app.metrics.observe(&verb, &resource, code, took);
+    tracing::info!(verb = %verb, path = %path, code, latency_ms = took.as_secs_f64() * 1000.0, "request");
+    resp
+}
+
+/// Upstream's verb label: LIST and WATCH are told apart from GET.
+fn metric_verb(verb: &str, method: &axum::http::Method) -> String {
+    match verb {
+        "list" => "LIST".into(),
+        "watch" => "WATCH".into(),
+        "get" => "GET".into(),
+        _ => method.as_str().to_string(),
+    }
+}
+
+/// Serve on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    registry: Arc<Registry>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let address = listener.local_addr()?.to_string();
+    let app = Arc::new(App {
+        registry,
+        metrics: metrics::Metrics::default(),
+        address,
+    });
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,207 @@
+//! `GET ...?watch=true`: a long-lived response, one JSON event per line.
+//!
+//! ```text
+//! {"type":"ADDED","object":{...}}
+//! {"type":"MODIFIED","object":{...}}
+//! {"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"123"}}}
+//! ```
+//! Each watcher reads the shared watch cache and applies its own namespace and selectors.
+//! Selectors make watches subtle: an object that *stops* matching (someone removed its label)
+//! must reach the watcher as DELETED, and one that starts matching as ADDED — otherwise the
+//! client's picture of "everything matching my selector" would go stale. Upstream:
+//! `endpoints/handlers/watch.go` and `storage/cacher/cache_watcher.go`.
+
+use super::App;
+use crate::registry::list::ListQuery;
+use crate::registry::update::parse_rv;
+use crate::resources::Resource;
+use crate::watch_cache::{CacheEvent, CachedObject, EventType};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use machinery::ApiError;
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// How long a watch lasts when the client does not say (upstream: 30-60 minutes).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Start a watch and return the streaming response.
+pub async fn serve(
+    app: Arc<App>,
+    res: &'static Resource,
+    ns: &str,
+    name: &str,
+    query: &HashMap<String, String>,
+    selection: ListQuery,
+) -> Result<Response, ApiError> {
+    let from = match query.get("resourceVersion").map(String::as_str) {
+        None | Some("") | Some("0") => None,
+        Some(rv) => parse_rv(rv)?,
+    };
+    let timeout = match query.get("timeoutSeconds") {
+        Some(t) => Duration::from_secs(
+            t.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds {t:?}")))?,
+        ),
+        None => DEFAULT_TIMEOUT,
+    };
+    let bookmarks = matches!(
+        query.get("allowWatchBookmarks").map(String::as_str),
+        Some("true" | "1")
+    );
+    let cache = app.registry.cache(res);
+    cache.wait_fresh(from.unwrap_or(0)).await?;
+    let subscription = match cache.subscribe(from) {
+        Ok(s) => s,
+        // History older than the cache's window: upstream answers 200 with one ERROR event
+        // carrying the 410 Status, and client reflectors react to it by listing again.
+        Err(e) if e.code == 410 => return Ok(error_event(&e)),
+        Err(e) => return Err(e),
+    };
+
+    let watcher = Watcher {
+        res,
+        ns: ns.to_string(),
+        name: name.to_string(),
+        selection,
+        bookmarks,
+    };
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
+    app.metrics.watchers(res.plural, 1);
+    let metrics_app = app.clone();
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(
+            timeout,
+            watcher.run(subscription.initial, subscription.live, &tx),
+        )
+        .await;
+        metrics_app.metrics.watchers(res.plural, -1);
+    });
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+/// A watch response holding a single ERROR event.
+fn error_event(err: &ApiError) -> Response {
+    let status = serde_json::to_vec(&err.to_status()).unwrap_or_default();
+    let mut resp = (StatusCode::OK, Body::from(line("ERROR", &status))).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// One client's view of the event stream.
+struct Watcher {
+    res: &'static Resource,
+    ns: String,
+    name: String,
+    selection: ListQuery,
+    bookmarks: bool,
+}
+
+impl Watcher {
+    /// Send the initial events, then live ones, until the client leaves or the cache cuts us
+    /// off (a relist, or we fell too far behind); the client then re-watches.
+    async fn run(
+        &self,
+        initial: Vec<Arc<CacheEvent>>,
+        mut live: broadcast::Receiver<Arc<CacheEvent>>,
+        tx: &mpsc::Sender<Result<Bytes, Infallible>>,
+    ) {
+        for event in initial {
+            if let Some(line) = self.convert(&event) {
+                if tx.send(Ok(line)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        loop {
+            let event = match live.recv().await {
+                Ok(e) => e,
+                Err(broadcast::error::RecvError::Lagged(_))
+                | Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if let Some(line) = self.convert(&event) {
+                if tx.send(Ok(line)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn selects(&self, obj: &CachedObject) -> bool {
+        (self.ns.is_empty() || obj.namespace == self.ns)
+            && (self.name.is_empty() || machinery::meta::name(&obj.value) == self.name)
+            && self.selection.matches(self.res, &obj.value)
+    }
+
+    /// What this watcher should see of `event`, as one line of JSON (or nothing).
+    fn convert(&self, event: &CacheEvent) -> Option<Bytes> {
+        match event {
+            CacheEvent::Bookmark { rv } => {
+                if !self.bookmarks {
+                    return None;
+                }
+                let object = json!({"kind": self.res.kind, "apiVersion": self.res.api_version(),
+                    "metadata": {"resourceVersion": rv.to_string()}});
+                Some(line(
+                    "BOOKMARK",
+                    &serde_json::to_vec(&object).unwrap_or_default(),
+                ))
+            }
+            CacheEvent::Change {
+                kind,
+                object,
+                prev,
+                rv,
+            } => {
+                let now = self.selects(object);
+                let before = prev.as_ref().is_some_and(|p| self.selects(p));
+                match (kind, before, now) {
+                    (EventType::Added, _, true) => Some(line("ADDED", &object.json)),
+                    (EventType::Modified, true, true) => Some(line("MODIFIED", &object.json)),
+                    (EventType::Modified, false, true) => Some(line("ADDED", &object.json)),
+                    (EventType::Modified, true, false) => {
+                        // It left our selection: DELETED, showing its last matching state at
+                        // this event's resourceVersion (as upstream's cacheWatcher does).
+                        let mut last = (*prev.as_ref()?.value).clone();
+                        machinery::meta::set_meta(
+                            &mut last,
+                            "resourceVersion",
+                            Some(rv.to_string().into()),
+                        );
+                        Some(line(
+                            "DELETED",
+                            &serde_json::to_vec(&last).unwrap_or_default(),
+                        ))
+                    }
+                    (EventType::Deleted, true, _) => Some(line("DELETED", &object.json)),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// `{"type":"ADDED","object":<object>}\n`
+fn line(kind: &str, object: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(object.len() + 32);
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"object\":");
+    out.extend_from_slice(object);
+    out.extend_from_slice(b"}\n");
+    Bytes::from(out)
+}

@@ -9,8 +9,10 @@
 //! - `main.rs`: argument parsing and dispatch (this file).
 //! - [`apiserver_cmd`]: open storage, build the registry, serve HTTP.
 //! - [`up`]: start etcd as a child, run the API server, write the kubeconfig, stop cleanly.
+//! - [`bench`]: `kubeling bench apiserver`, the numbers in docs/benchmarks.md.
 
 mod apiserver_cmd;
+mod bench;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +34,8 @@ enum Command {
     Up(up::UpArgs),
     /// Run the API server alone.
     Apiserver(apiserver_cmd::ApiserverArgs),
+    /// Measure a component against the limits of this machine (see docs/benchmarks.md).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,6 +58,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Up(args) => up::run(args).await,
             Command::Apiserver(args) => apiserver_cmd::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     // Watches may still be open; do not wait for them.

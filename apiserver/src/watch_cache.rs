@@ -65,7 +65,8 @@ pub struct CachedObject {
 }
 
 impl CachedObject {
-    fn new(value: Value) -> Self {
+    /// Wrap an object, encoding it once.
+    pub fn new(value: Value) -> Self {
         let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
         let namespace = machinery::meta::namespace(&value).to_string();
         Self {
@@ -300,6 +301,17 @@ impl WatchCache {
     /// Fold one storage event into the state and broadcast it.
     fn apply(&self, event: WatchEvent) {
         let mut state = self.write();
+        if !matches!(event, WatchEvent::Progress { .. }) && event.revision() <= state.rv {
+            // Storage promised (by a progress notify) that it had sent everything up to
+            // state.rv, yet here is an older change. Keep it — losing it would be worse —
+            // but say so: watchers may have been told a bookmark past it.
+            tracing::warn!(
+                resource = self.resource.plural,
+                event = event.revision(),
+                cache = state.rv,
+                "storage delivered a change older than its last progress notify"
+            );
+        }
         let change = match event {
             WatchEvent::Progress { revision } => {
                 if revision > state.rv {
@@ -362,8 +374,9 @@ impl WatchCache {
                 }
             }
         }
-        state.rv = rv;
+        state.rv = state.rv.max(rv);
         let _ = state.tx.send(change);
+        let rv = state.rv;
         drop(state);
         self.rv_tx.send_replace(rv);
     }

@@ -74,7 +74,9 @@ pub fn parse(method: &Method, path: &str, watch: bool) -> Option<RequestInfo> {
         ("GET" | "HEAD", _) if watch => "watch",
         ("GET" | "HEAD", true) => "get",
         ("GET" | "HEAD", false) => "list",
-        ("POST", _) => "create",
+        // POST creates in a collection, or posts to a subresource (`pods/NAME/binding`).
+        ("POST", false) => "create",
+        ("POST", true) if !info.subresource.is_empty() => "create",
         ("PUT", true) => "update",
         ("PATCH", true) => "patch",
         ("DELETE", true) => "delete",
@@ -147,6 +149,24 @@ mod tests {
         assert_eq!((i.verb, i.subresource.as_str()), ("update", "scale"));
         let i = parse(&Method::DELETE, "/api/v1/namespaces/d/configmaps", false).expect("url");
         assert_eq!(i.verb, "deletecollection");
+        let i = parse(&Method::POST, "/api/v1/namespaces/d/pods/p/binding", false).expect("url");
+        assert_eq!(i.verb, "create");
+    }
+
+    #[test]
+    fn posting_to_a_named_object_or_putting_to_a_collection_is_unsupported() {
+        assert_eq!(
+            parse(&Method::POST, "/api/v1/namespaces/d/pods/p", false)
+                .expect("url")
+                .verb,
+            "unsupported"
+        );
+        assert_eq!(
+            parse(&Method::PUT, "/api/v1/namespaces/d/pods", false)
+                .expect("url")
+                .verb,
+            "unsupported"
+        );
     }
 
     #[test]

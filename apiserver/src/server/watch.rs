@@ -56,11 +56,20 @@ pub async fn serve(
     );
     let cache = app.registry.cache(res);
     cache.wait_fresh(from.unwrap_or(0)).await?;
-    let subscription = match cache.subscribe(from) {
-        Ok(s) => s,
-        // History older than the cache's window: upstream answers 200 with one ERROR event
-        // carrying the 410 Status, and client reflectors react to it by listing again.
-        Err(e) if e.code == 410 => return Ok(error_event(&e)),
+    let (initial, feed) = match cache.subscribe(from) {
+        Ok(sub) => (sub.initial, Feed::Cache(sub.live)),
+        // Older than the cache's window (say, the API server restarted since the client last
+        // saw an event), but etcd may still hold that history: watch storage directly.
+        Err(e) if e.code == 410 => match from {
+            Some(rv) => match storage_feed(&app, res, rv).await {
+                Ok(feed) => (Vec::new(), feed),
+                // Compacted in etcd too: upstream answers 200 with one ERROR event carrying
+                // the 410 Status, and client reflectors react to it by listing again.
+                Err(e) if e.code == 410 => return Ok(error_event(&e)),
+                Err(e) => return Err(e),
+            },
+            None => return Err(e),
+        },
         Err(e) => return Err(e),
     };
 
@@ -70,16 +79,13 @@ pub async fn serve(
         name: name.to_string(),
         selection,
         bookmarks,
+        after: from.unwrap_or(0),
     };
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
     app.metrics.watchers(res.plural, 1);
     let metrics_app = app.clone();
     tokio::spawn(async move {
-        let _ = tokio::time::timeout(
-            timeout,
-            watcher.run(subscription.initial, subscription.live, &tx),
-        )
-        .await;
+        let _ = tokio::time::timeout(timeout, watcher.run(initial, feed, &tx)).await;
         metrics_app.metrics.watchers(res.plural, -1);
     });
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
@@ -89,6 +95,96 @@ pub async fn serve(
         HeaderValue::from_static("application/json"),
     );
     Ok(resp)
+}
+
+/// Where a watcher's live events come from.
+enum Feed {
+    /// The shared watch cache (the normal case).
+    Cache(broadcast::Receiver<Arc<CacheEvent>>),
+    /// A storage watch of its own, for a resourceVersion older than the cache's window.
+    Storage(crate::storage::Watch),
+}
+
+impl Feed {
+    /// The next event, or `None` when the feed has ended (the client should re-watch).
+    async fn recv(&mut self) -> Option<Arc<CacheEvent>> {
+        match self {
+            // Lagged: we fell too far behind the broadcast; end, and the client re-watches.
+            Feed::Cache(rx) => rx.recv().await.ok(),
+            Feed::Storage(watch) => loop {
+                let event = match watch.events.recv().await? {
+                    Ok(event) => event,
+                    Err(_) => return None,
+                };
+                if let Some(event) = from_storage(event) {
+                    return Some(Arc::new(event));
+                }
+            },
+        }
+    }
+}
+
+/// Open a storage watch for events after `rv`, or 410 if storage has compacted that history.
+async fn storage_feed(app: &App, res: &'static Resource, rv: i64) -> Result<Feed, ApiError> {
+    use crate::storage::{ListOptions, StorageError};
+    let storage = &app.registry.storage;
+    let prefix = res.prefix("");
+    // Can storage still read at `rv`? Asking first gives a clear answer before streaming.
+    let probe = ListOptions {
+        revision: rv,
+        limit: 1,
+        start_key: None,
+    };
+    match storage.list(&prefix, probe).await {
+        Ok(_) => {}
+        Err(StorageError::Compacted { .. }) => {
+            return Err(ApiError::expired(format!("too old resource version: {rv}")))
+        }
+        Err(e) => return Err(crate::registry::storage_error(res, "", e)),
+    }
+    let watch = storage
+        .watch(&prefix, rv + 1)
+        .await
+        .map_err(|e| crate::registry::storage_error(res, "", e))?;
+    Ok(Feed::Storage(watch))
+}
+
+/// A storage event in the cache's terms (decoding the stored JSON).
+fn from_storage(event: crate::storage::WatchEvent) -> Option<CacheEvent> {
+    use crate::storage::WatchEvent;
+    use crate::watch_cache::decode;
+    let cached = |v| CachedObject::new(v);
+    match event {
+        WatchEvent::Put { kv, prev } => {
+            let object = cached(decode(&kv.value, kv.mod_revision)?);
+            let prev = prev
+                .and_then(|p| decode(&p.value, p.mod_revision))
+                .map(cached);
+            let kind = if prev.is_some() {
+                EventType::Modified
+            } else {
+                EventType::Added
+            };
+            Some(CacheEvent::Change {
+                kind,
+                object,
+                prev,
+                rv: kv.mod_revision,
+            })
+        }
+        WatchEvent::Delete { revision, prev, .. } => {
+            let prev = prev?;
+            let object = cached(decode(&prev.value, revision)?);
+            let prev = cached(decode(&prev.value, prev.mod_revision)?);
+            Some(CacheEvent::Change {
+                kind: EventType::Deleted,
+                object,
+                prev: Some(prev),
+                rv: revision,
+            })
+        }
+        WatchEvent::Progress { revision } => Some(CacheEvent::Bookmark { rv: revision }),
+    }
 }
 
 /// A watch response holding a single ERROR event.
@@ -109,6 +205,9 @@ struct Watcher {
     name: String,
     selection: ListQuery,
     bookmarks: bool,
+    /// Only changes after this resourceVersion are sent (0 for a watch that began with the
+    /// current state): a client must never see a change it has already seen.
+    after: i64,
 }
 
 impl Watcher {
@@ -117,7 +216,7 @@ impl Watcher {
     async fn run(
         &self,
         initial: Vec<Arc<CacheEvent>>,
-        mut live: broadcast::Receiver<Arc<CacheEvent>>,
+        mut feed: Feed,
         tx: &mpsc::Sender<Result<Bytes, Infallible>>,
     ) {
         for event in initial {
@@ -127,12 +226,7 @@ impl Watcher {
                 }
             }
         }
-        loop {
-            let event = match live.recv().await {
-                Ok(e) => e,
-                Err(broadcast::error::RecvError::Lagged(_))
-                | Err(broadcast::error::RecvError::Closed) => return,
-            };
+        while let Some(event) = feed.recv().await {
             if let Some(line) = self.convert(&event) {
                 if tx.send(Ok(line)).await.is_err() {
                     return;
@@ -161,6 +255,7 @@ impl Watcher {
                     &serde_json::to_vec(&object).unwrap_or_default(),
                 ))
             }
+            CacheEvent::Change { rv, .. } if *rv <= self.after => None,
             CacheEvent::Change {
                 kind,
                 object,

@@ -1,0 +1,367 @@
+//! Bad input gets the right 4xx `Status` — never a 5xx — and leaves nothing half-written.
+
+mod common;
+
+use common::TestServer;
+use serde_json::{json, Value};
+
+api_suite!(window = 10_000;
+    every_bad_request_gets_its_status_and_writes_nothing,
+    unknown_urls_and_verbs_get_404_and_405,
+    discovery_version_and_health_answer,
+    metrics_count_requests_by_verb_resource_and_code,
+    a_yaml_body_is_accepted,
+);
+
+const CMS: &str = "/api/v1/namespaces/default/configmaps";
+
+/// Assert a Status with `code` and `reason`, and return its message.
+fn status(got: &(u16, Value), code: u16, reason: &str) -> String {
+    assert_eq!(got.0, code, "{}", got.1);
+    assert_eq!(got.1["kind"], "Status", "{}", got.1);
+    assert_eq!(got.1["code"], code);
+    assert_eq!(got.1["reason"], reason, "{}", got.1);
+    got.1["message"].as_str().unwrap_or("").to_string()
+}
+
+async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
+    s.api
+        .post(
+            CMS,
+            json!({"metadata": {"name": "exists"}, "data": {"a": "1"}}),
+        )
+        .await;
+    let before = s.storage.current_revision().await.unwrap();
+    let api = &s.api;
+
+    let msg = status(
+        &api.raw_json("POST", CMS, "application/json", b"{not json")
+            .await,
+        400,
+        "BadRequest",
+    );
+    assert!(msg.contains("not valid JSON"), "{msg}");
+    let msg = status(
+        &api.raw_json("POST", CMS, "application/yaml", b"a: [b")
+            .await,
+        400,
+        "BadRequest",
+    );
+    assert!(msg.contains("not valid YAML"), "{msg}");
+    status(
+        &api.post(CMS, json!(["a", "list"])).await,
+        400,
+        "BadRequest",
+    );
+    let msg = status(
+        &api.put(
+            &format!("{CMS}/exists"),
+            json!({"metadata": {"name": "other"}}),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    assert_eq!(
+        msg,
+        "the name of the object (other) does not match the name on the URL (exists)"
+    );
+    let msg = status(
+        &api.post(
+            CMS,
+            json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "k"}}),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    assert!(
+        msg.contains("(Pod)") && msg.contains("(ConfigMap)"),
+        "{msg}"
+    );
+    status(
+        &api.post(
+            CMS,
+            json!({"apiVersion": "apps/v1", "metadata": {"name": "k"}}),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    status(
+        &api.post(
+            CMS,
+            json!({"metadata": {"name": "k", "namespace": "kube-system"}}),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    let msg = status(
+        &api.post(CMS, json!({"metadata": {"name": "k"}, "data": {"n": 5}}))
+            .await,
+        400,
+        "BadRequest",
+    );
+    assert!(
+        msg.starts_with("ConfigMap in version \"v1\" cannot be handled as a ConfigMap"),
+        "{msg}"
+    );
+    status(
+        &api.post(
+            CMS,
+            json!({"metadata": {"name": "k", "resourceVersion": "5"}}),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    let big = vec![b' '; 3 * 1024 * 1024 + 1];
+    status(
+        &api.raw_json("POST", CMS, "application/json", &big).await,
+        413,
+        "RequestEntityTooLarge",
+    );
+    status(
+        &api.raw_json("POST", CMS, "application/vnd.kubernetes.protobuf", b"k8s\0")
+            .await,
+        415,
+        "UnsupportedMediaType",
+    );
+    status(
+        &api.call_as(
+            "PATCH",
+            &format!("{CMS}/exists"),
+            "application/strategic-merge-patch+json",
+            Some(json!({})),
+        )
+        .await,
+        415,
+        "UnsupportedMediaType",
+    );
+    status(
+        &api.get(&format!("{CMS}?labelSelector=a%20in%20(")).await,
+        400,
+        "BadRequest",
+    );
+    let msg = status(
+        &api.get(&format!("{CMS}?fieldSelector=spec.nope%3D1")).await,
+        400,
+        "BadRequest",
+    );
+    assert_eq!(msg, "field label not supported: spec.nope");
+    status(
+        &api.get(&format!("{CMS}?continue=garbage")).await,
+        400,
+        "BadRequest",
+    );
+    status(
+        &api.get(&format!("{CMS}?limit=many")).await,
+        400,
+        "BadRequest",
+    );
+    status(
+        &api.get(&format!("{CMS}?watch=true&resourceVersion=abc"))
+            .await,
+        400,
+        "BadRequest",
+    );
+    let msg = status(
+        &api.post(CMS, json!({"metadata": {"name": "Bad_Name"}}))
+            .await,
+        422,
+        "Invalid",
+    );
+    assert!(
+        msg.starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value"),
+        "{msg}"
+    );
+    let got = api.post(CMS, json!({"metadata": {}})).await;
+    status(&got, 422, "Invalid");
+    assert_eq!(got.1["details"]["causes"][0]["field"], "metadata.name");
+    let got = api
+        .post(
+            "/api/v1/namespaces/default/pods",
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}}),
+        )
+        .await;
+    let msg = status(&got, 422, "Invalid");
+    assert_eq!(
+        msg,
+        "Pod \"p\" is invalid: spec.containers[0].image: Required value"
+    );
+    let msg = status(
+        &api.post(
+            "/api/v1/namespaces/nowhere/configmaps",
+            json!({"metadata": {"name": "k"}}),
+        )
+        .await,
+        404,
+        "NotFound",
+    );
+    assert_eq!(msg, "namespaces \"nowhere\" not found");
+    status(
+        &api.post(CMS, json!({"metadata": {"name": "exists"}})).await,
+        409,
+        "AlreadyExists",
+    );
+    status(&api.get(&format!("{CMS}/missing")).await, 404, "NotFound");
+    status(
+        &api.delete(&format!("{CMS}/missing")).await,
+        404,
+        "NotFound",
+    );
+    status(
+        &api.merge_patch(&format!("{CMS}/exists"), json!(["not", "an", "object"]))
+            .await,
+        400,
+        "BadRequest",
+    );
+    let bad_op = json!([{"op": "remove", "path": "/data/nope"}]);
+    status(
+        &api.call_as(
+            "PATCH",
+            &format!("{CMS}/exists"),
+            "application/json-patch+json",
+            Some(bad_op),
+        )
+        .await,
+        422,
+        "Invalid",
+    );
+
+    assert_eq!(
+        s.storage.current_revision().await.unwrap(),
+        before,
+        "no bad request wrote anything"
+    );
+    let (_, obj) = api.get(&format!("{CMS}/exists")).await;
+    assert_eq!(obj["data"]["a"], "1");
+}
+
+async fn unknown_urls_and_verbs_get_404_and_405(s: &TestServer) {
+    status(
+        &s.api.get("/api/v1/namespaces/default/widgets").await,
+        404,
+        "NotFound",
+    );
+    status(
+        &s.api.get("/apis/nope.example.com/v1").await,
+        404,
+        "NotFound",
+    );
+    status(
+        &s.api
+            .get("/api/v1/namespaces/default/pods/p/nonsense")
+            .await,
+        404,
+        "NotFound",
+    );
+    status(
+        &s.api
+            .post(
+                &format!("{CMS}/named"),
+                json!({"metadata": {"name": "named"}}),
+            )
+            .await,
+        405,
+        "MethodNotAllowed",
+    );
+    status(&s.api.put(CMS, json!({})).await, 405, "MethodNotAllowed");
+    status(
+        &s.api
+            .post("/api/v1/namespaces/default/configmaps/x/binding", json!({}))
+            .await,
+        404,
+        "NotFound",
+    );
+}
+
+async fn discovery_version_and_health_answer(s: &TestServer) {
+    let (code, v) = s.api.get("/version").await;
+    assert_eq!(
+        (code, v["gitVersion"].clone(), v["minor"].clone()),
+        (200, json!("v1.32.0-kubeling"), json!("32"))
+    );
+    let (_, api) = s.api.get("/api").await;
+    assert_eq!(api["versions"], json!(["v1"]));
+    assert!(api["serverAddressByClientCIDRs"].is_array());
+    let (_, core) = s.api.get("/api/v1").await;
+    let pods = core["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "pods")
+        .unwrap();
+    assert_eq!(
+        (pods["singularName"].clone(), pods["namespaced"].clone()),
+        (json!("pod"), json!(true))
+    );
+    assert_eq!(pods["shortNames"], json!(["po"]));
+    assert_eq!(pods["categories"], json!(["all"]));
+    assert!(core["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "pods/binding"));
+    let (_, groups) = s.api.get("/apis").await;
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "apps",
+            "batch",
+            "coordination.k8s.io",
+            "discovery.k8s.io",
+            "scheduling.k8s.io"
+        ]
+    );
+    let (_, apps) = s.api.get("/apis/apps/v1").await;
+    let scale = apps["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "deployments/scale")
+        .unwrap();
+    assert_eq!(
+        (scale["group"].clone(), scale["kind"].clone()),
+        (json!("autoscaling"), json!("Scale"))
+    );
+    assert_eq!(s.api.raw("GET", "/openapi/v2", "", vec![]).await.0, 200);
+    for path in ["/healthz", "/livez", "/readyz"] {
+        assert_eq!(
+            s.api.raw("GET", path, "", vec![]).await,
+            (200, b"ok".to_vec()),
+            "{path}"
+        );
+    }
+}
+
+async fn metrics_count_requests_by_verb_resource_and_code(s: &TestServer) {
+    s.api.get(&format!("{CMS}/missing")).await;
+    s.api.get(CMS).await;
+    let (code, body) = s.api.raw("GET", "/metrics", "", vec![]).await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        text.contains(r#"apiserver_request_total{verb="GET",resource="configmaps",code="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"apiserver_request_total{verb="LIST",resource="configmaps",code="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("apiserver_request_duration_seconds_bucket{verb=\"LIST\",resource=\"configmaps\",le=\"+Inf\"} 1"));
+}
+
+async fn a_yaml_body_is_accepted(s: &TestServer) {
+    let yaml = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n";
+    let (code, obj) = s.api.raw_json("POST", CMS, "application/yaml", yaml).await;
+    assert_eq!(code, 201, "{obj}");
+    assert_eq!(obj["data"]["k"], "v");
+}

@@ -5,6 +5,7 @@
 //! it when we stop: [`EtcdProcess`] kills exactly the child it started when dropped.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,7 +63,17 @@ impl EtcdProcess {
         let log2 = log.try_clone().map_err(|e| fail(e.to_string()))?;
         let client = format!("http://127.0.0.1:{client_port}");
         let peer = format!("http://127.0.0.1:{peer_port}");
-        let child = Command::new("etcd")
+        let mut command = Command::new("etcd");
+        // If we die without stopping etcd (SIGKILL, a crash), the kernel sends it SIGTERM, so
+        // no etcd is ever left behind holding the data directory.
+        // SAFETY: prctl is async-signal-safe; this runs in the child between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = command
             .arg("--name=kubeling")
             .arg(format!("--data-dir={}", data_dir.display()))
             .arg(format!("--listen-client-urls={client}"))

@@ -1,0 +1,211 @@
+//! End to end: `kubeling up` (real etcd) driven by the real kubectl, as a student would.
+
+mod common;
+
+use common::Cluster;
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: web
+    image: busybox
+    command: [sleep, '3600']
+";
+
+const CONFIGMAP: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels: {app: web}
+data:
+  color: blue
+";
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: busybox
+";
+
+fn manifest(cluster: &Cluster, name: &str, text: &str) -> String {
+    let path = cluster.dir.join(name);
+    std::fs::write(&path, text).expect("write manifest");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
+    if !common::require(&["etcd", "kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("etcd");
+    let (pod, cm, deploy) = (
+        manifest(&c, "pod.yaml", POD),
+        manifest(&c, "cm.yaml", CONFIGMAP),
+        manifest(&c, "deploy.yaml", DEPLOYMENT),
+    );
+
+    assert_eq!(c.ok(&["create", "-f", &pod]).trim(), "pod/web created");
+    assert_eq!(
+        c.ok(&["create", "-f", &cm]).trim(),
+        "configmap/settings created"
+    );
+    assert_eq!(
+        c.ok(&["create", "-f", &deploy]).trim(),
+        "deployment.apps/web created"
+    );
+    assert!(c
+        .fails(&["create", "-f", &pod])
+        .contains(r#"Error from server (AlreadyExists): error when creating ""#));
+
+    // get in every output format kubectl has
+    let json: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "pod", "web", "-o", "json"])).expect("json");
+    assert_eq!(json["status"]["phase"], "Pending");
+    assert!(json["metadata"]["uid"].is_string());
+    let yaml = c.ok(&["get", "deployment", "web", "-o", "yaml"]);
+    assert!(
+        yaml.contains("generation: 1") && yaml.contains("replicas: 2"),
+        "{yaml}"
+    );
+    assert_eq!(
+        c.ok(&["get", "pods,configmaps", "-o", "name"])
+            .lines()
+            .collect::<Vec<_>>(),
+        ["pod/web", "configmap/settings"]
+    );
+    assert_eq!(
+        c.ok(&["get", "cm", "-l", "app=web", "-o", "name"]).trim(),
+        "configmap/settings"
+    );
+    assert_eq!(
+        c.ok(&["get", "cm", "-l", "app!=web", "-o", "name"]).trim(),
+        ""
+    );
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "po",
+            "--field-selector",
+            "status.phase=Pending",
+            "-o",
+            "name"
+        ])
+        .trim(),
+        "pod/web"
+    );
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "po",
+            "--field-selector",
+            "spec.nodeName=n1",
+            "-o",
+            "name"
+        ])
+        .trim(),
+        ""
+    );
+    assert!(c.ok(&["get", "ns"]).contains("kube-system"));
+    assert!(c
+        .ok(&["get", "deploy", "-A", "-o", "name"])
+        .contains("deployment.apps/web"));
+    let err = c.fails(&["get", "po", "--field-selector", "spec.bogus=1"]);
+    assert!(
+        err.contains("field label not supported: spec.bogus"),
+        "{err}"
+    );
+    let err = c.fails(&["get", "pod", "nope"]);
+    assert!(
+        err.contains(r#"Error from server (NotFound): pods "nope" not found"#),
+        "{err}"
+    );
+
+    // get -w sees a create made while it watches
+    let mut watch = c.kubectl_background(&["get", "configmaps", "-w", "-o", "name"]);
+    let (tx, rx) = mpsc::channel();
+    let stdout = watch.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("the initial list"),
+        "configmap/settings"
+    );
+    let later = manifest(
+        &c,
+        "later.yaml",
+        &CONFIGMAP.replace("name: settings", "name: later"),
+    );
+    c.ok(&["create", "-f", &later]);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("the concurrent create"),
+        "configmap/later"
+    );
+    let _ = watch.kill();
+    let _ = watch.wait();
+
+    // replace with a stale object is a Conflict
+    let stale = c.ok(&["get", "cm", "settings", "-o", "yaml"]);
+    c.ok(&["label", "cm", "settings", "tier=frontend"]);
+    let stale = manifest(
+        &c,
+        "stale.yaml",
+        &stale.replace("color: blue", "color: red"),
+    );
+    let err = c.fails(&["replace", "-f", &stale]);
+    assert!(err.contains("Error from server (Conflict)") && err.contains("the object has been modified; please apply your changes to the latest version and try again"), "{err}");
+    assert!(
+        c.ok(&["get", "cm", "settings", "-o", "yaml"])
+            .contains("color: blue"),
+        "the stale write changed nothing"
+    );
+
+    // an invalid object is refused with upstream's message
+    let bad = manifest(
+        &c,
+        "bad.yaml",
+        &POD.replace("    image: busybox\n", "")
+            .replace("name: web\n  labels", "name: noimage\n  labels"),
+    );
+    let err = c.fails(&["create", "-f", &bad]);
+    assert!(
+        err.contains(r#"The Pod "noimage" is invalid: spec.containers[0].image: Required value"#),
+        "{err}"
+    );
+
+    // delete
+    assert_eq!(c.ok(&["delete", "-f", &pod]).trim(), r#"pod "web" deleted"#);
+    assert_eq!(
+        c.ok(&["delete", "configmap", "settings", "later"])
+            .lines()
+            .count(),
+        2
+    );
+    assert_eq!(c.ok(&["get", "pods,configmaps", "-o", "name"]).trim(), "");
+    assert!(c
+        .ok(&["delete", "deployment", "web", "--cascade=background"])
+        .contains("deleted"));
+}

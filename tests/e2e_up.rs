@@ -1,0 +1,130 @@
+//! The `kubeling up` contract: it stops cleanly on SIGTERM; starting it again on the same
+//! directory keeps every object, and a watcher resuming from the resourceVersion it had before
+//! misses nothing; `--store memory` needs no etcd; a missing etcd is explained.
+
+mod common;
+
+use common::Cluster;
+
+fn etcd_pid(cluster: &Cluster) -> i32 {
+    let line = cluster
+        .startup
+        .iter()
+        .find(|l| l.starts_with("etcd started (pid "))
+        .expect("etcd pid line");
+    line["etcd started (pid ".len()..]
+        .split(')')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a pid")
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+fn create(cluster: &Cluster, name: &str) {
+    let yaml = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    let out = cluster.kubectl_stdin(&["create", "-f", "-"], Some(&yaml));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn objects_survive_a_restart_and_a_resumed_watch_misses_nothing() {
+    if !common::require(&["etcd", "kubectl"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first = Cluster::start_in(dir.path(), "etcd");
+    create(&first, "a");
+    let list: serde_json::Value =
+        serde_json::from_str(&first.ok(&["get", "--raw", "/api/v1/namespaces/default/configmaps"]))
+            .expect("json");
+    let seen_rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("list rv")
+        .to_string();
+    create(&first, "b"); // the watcher was not looking when this happened
+
+    let etcd = etcd_pid(&first);
+    let status = first.stop().expect("kubeling up exits");
+    assert!(status.success(), "SIGTERM is a clean stop: {status}");
+    assert!(
+        !alive(etcd),
+        "etcd (pid {etcd}) was stopped with the cluster"
+    );
+
+    let second = Cluster::start_in(dir.path(), "etcd");
+    assert_eq!(
+        second
+            .ok(&["get", "configmaps", "-o", "name"])
+            .lines()
+            .collect::<Vec<_>>(),
+        ["configmap/a", "configmap/b"]
+    );
+    create(&second, "c");
+    let path = format!("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={seen_rv}&timeoutSeconds=2");
+    let events: Vec<(String, String)> = second
+        .ok(&["get", "--raw", &path])
+        .lines()
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).expect("one event per line");
+            (
+                e["type"].as_str().unwrap_or("").into(),
+                e["object"]["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .into(),
+            )
+        })
+        .collect();
+    let want = [
+        ("ADDED".to_string(), "b".to_string()),
+        ("ADDED".to_string(), "c".to_string()),
+    ];
+    assert_eq!(
+        events, want,
+        "every change after the watcher's resourceVersion, and only those"
+    );
+}
+
+#[test]
+fn the_memory_store_runs_without_etcd() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("memory");
+    assert!(c.startup.iter().any(|l| l.contains("in-memory store")));
+    create(&c, "m");
+    assert_eq!(
+        c.ok(&["get", "cm", "m", "-o", "name"]).trim(),
+        "configmap/m"
+    );
+}
+
+#[test]
+fn without_etcd_on_path_up_explains_what_to_install() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubeling"))
+        .args([
+            "up",
+            "--dir",
+            dir.path().to_str().expect("utf-8"),
+            "--port",
+            "0",
+        ])
+        .env("PATH", dir.path()) // a PATH with no etcd on it
+        .output()
+        .expect("kubeling runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("apt-get install etcd-server") && err.contains("--store memory"),
+        "{err}"
+    );
+}

@@ -51,8 +51,13 @@ fn objects_survive_a_restart_and_a_resumed_watch_misses_nothing() {
         .to_string();
     create(&first, "b"); // the watcher was not looking when this happened
 
+    // An open watch must not keep the server from stopping.
+    let mut watch = first.kubectl_background(&["get", "configmaps", "-w"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let etcd = etcd_pid(&first);
     let status = first.stop().expect("kubeling up exits");
+    let _ = watch.kill();
+    let _ = watch.wait();
     assert!(status.success(), "SIGTERM is a clean stop: {status}");
     assert!(
         !alive(etcd),

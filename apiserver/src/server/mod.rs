@@ -82,19 +82,29 @@ fn metric_verb(verb: &str, method: &axum::http::Method) -> String {
     }
 }
 
-/// Serve on `listener` until `shutdown` completes.
+/// How long open requests get to finish after shutdown is asked for. Watches never finish on
+/// their own (they last up to 30 minutes), so without a limit one `kubectl get -w` would keep
+/// the server from ever stopping.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Serve on `listener` until `shutdown` completes, then give open requests [`SHUTDOWN_GRACE`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     registry: Arc<Registry>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?.to_string();
-    let app = Arc::new(App {
-        registry,
-        metrics: metrics::Metrics::default(),
-        address,
+    let app = Arc::new(App { registry, metrics: metrics::Metrics::default(), address });
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let graceful = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
     });
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    tokio::select! {
+        result = std::future::IntoFuture::into_future(graceful) => result,
+        _ = async {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => Ok(()),
+    }
 }

@@ -133,3 +133,51 @@ fn without_etcd_on_path_up_explains_what_to_install() {
         "{err}"
     );
 }
+
+#[test]
+fn the_apiserver_alone_logs_one_line_per_request() {
+    use std::io::{Read, Write};
+    let port = apiserver::etcd_process::free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kubeling"))
+        .args([
+            "apiserver",
+            "--store",
+            "memory",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubeling apiserver runs");
+    let mut ready = String::new();
+    let mut stdout = server.stdout.take().expect("stdout");
+    let mut byte = [0u8; 1];
+    while !ready.contains("ready") && stdout.read(&mut byte).unwrap_or(0) == 1 {
+        ready.push(byte[0] as char);
+    }
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    conn.write_all(b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // SAFETY: kill(2) on the pid of the child we spawned above.
+    unsafe {
+        libc::kill(server.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let out = server.wait_with_output().expect("it stops");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let line = log
+        .lines()
+        .find(|l| l.contains("path=/version"))
+        .expect("a log line for the request");
+    assert!(
+        line.contains("verb=GET") && line.contains("code=200") && line.contains("latency_ms="),
+        "{line}"
+    );
+    assert!(
+        !line.contains('\u{1b}'),
+        "no colour codes when not writing to a terminal"
+    );
+}

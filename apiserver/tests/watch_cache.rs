@@ -1,0 +1,125 @@
+//! The watch cache's promise: one storage watch per resource however many clients watch, and
+//! `resourceVersion=0` lists answered without touching storage. A counting wrapper around the
+//! memory store shows both.
+
+mod common;
+
+use apiserver::registry::Registry;
+use apiserver::storage::{
+    memory::MemoryStorage, KeyValue, ListOptions, ListResult, Storage, StorageError, Watch,
+};
+use async_trait::async_trait;
+use common::Api;
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+
+/// Counts the calls that matter and forwards everything to a memory store.
+#[derive(Default)]
+struct Counting {
+    inner: MemoryStorage,
+    pod_watches: AtomicUsize,
+    pod_lists: AtomicUsize,
+}
+
+#[async_trait]
+impl Storage for Counting {
+    async fn get(&self, key: &str) -> Result<Option<KeyValue>, StorageError> {
+        self.inner.get(key).await
+    }
+    async fn list(&self, prefix: &str, opts: ListOptions) -> Result<ListResult, StorageError> {
+        if prefix.starts_with("/registry/pods/") {
+            self.pod_lists.fetch_add(1, SeqCst);
+        }
+        self.inner.list(prefix, opts).await
+    }
+    async fn create(&self, key: &str, value: Vec<u8>) -> Result<i64, StorageError> {
+        self.inner.create(key, value).await
+    }
+    async fn update(&self, key: &str, value: Vec<u8>, expected: i64) -> Result<i64, StorageError> {
+        self.inner.update(key, value, expected).await
+    }
+    async fn delete(&self, key: &str, expected: i64) -> Result<i64, StorageError> {
+        self.inner.delete(key, expected).await
+    }
+    async fn watch(&self, prefix: &str, from: i64) -> Result<Watch, StorageError> {
+        if prefix.starts_with("/registry/pods/") {
+            self.pod_watches.fetch_add(1, SeqCst);
+        }
+        self.inner.watch(prefix, from).await
+    }
+    async fn compact(&self, revision: i64) -> Result<(), StorageError> {
+        self.inner.compact(revision).await
+    }
+    async fn current_revision(&self) -> Result<i64, StorageError> {
+        self.inner.current_revision().await
+    }
+}
+
+#[tokio::test]
+async fn fifty_watchers_share_one_storage_watch_and_cached_lists_skip_storage() {
+    let storage = Arc::new(Counting::default());
+    let registry = Registry::new(storage.clone(), 1000);
+    registry.bootstrap().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = Api::new(&format!("http://{}", listener.local_addr().unwrap()));
+    tokio::spawn(apiserver::server::serve(
+        listener,
+        registry,
+        std::future::pending(),
+    ));
+    let pods = "/api/v1/namespaces/default/pods";
+    let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    assert_eq!(api.post(pods, pod).await.0, 201);
+
+    let mut watchers = Vec::new();
+    for _ in 0..50 {
+        let mut w = api.watch(&format!("{pods}?watch=true")).await;
+        assert_eq!(w.next().await["type"], "ADDED");
+        watchers.push(w);
+    }
+    api.merge_patch(
+        &format!("{pods}/p"),
+        json!({"metadata": {"labels": {"x": "y"}}}),
+    )
+    .await;
+    for w in &mut watchers {
+        assert_eq!(
+            w.next().await["type"],
+            "MODIFIED",
+            "every watcher gets the change"
+        );
+    }
+    assert_eq!(
+        storage.pod_watches.load(SeqCst),
+        1,
+        "one storage watch for all 50 watchers"
+    );
+
+    let lists_before = storage.pod_lists.load(SeqCst);
+    for _ in 0..10 {
+        let (code, list) = api.get(&format!("{pods}?resourceVersion=0")).await;
+        assert_eq!(
+            (code, list["items"].as_array().map(Vec::len)),
+            (200, Some(1))
+        );
+    }
+    assert_eq!(
+        storage.pod_lists.load(SeqCst),
+        lists_before,
+        "resourceVersion=0 lists never touch storage"
+    );
+    api.get(pods).await;
+    assert_eq!(
+        storage.pod_lists.load(SeqCst),
+        lists_before + 1,
+        "a plain list reads storage"
+    );
+
+    let (_, metrics) = api.raw("GET", "/metrics", "", vec![]).await;
+    let text = String::from_utf8(metrics).unwrap();
+    assert!(
+        text.contains("apiserver_registered_watchers{resource=\"pods\"} 50"),
+        "{text}"
+    );
+}

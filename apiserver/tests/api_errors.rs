@@ -365,3 +365,92 @@ async fn a_yaml_body_is_accepted(s: &TestServer) {
     assert_eq!(code, 201, "{obj}");
     assert_eq!(obj["data"]["k"], "v");
 }
+
+#[tokio::test]
+async fn list_options_that_contradict_each_other_are_invalid() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    for query in [
+        "resourceVersionMatch=Exact",
+        "resourceVersion=0&resourceVersionMatch=Exact",
+        "resourceVersion=1&resourceVersionMatch=Bogus",
+    ] {
+        let got = s.api.get(&format!("{CMS}?{query}")).await;
+        let msg = status(&got, 422, "Invalid");
+        assert!(
+            msg.starts_with("ListOptions \"\" is invalid: resourceVersionMatch"),
+            "{query}: {msg}"
+        );
+    }
+    let (_, list) = s.api.get(CMS).await;
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        s.api
+            .get(&format!(
+                "{CMS}?resourceVersion={rv}&resourceVersionMatch=Exact"
+            ))
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn query_delete_options_keep_the_body_preconditions() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    s.api
+        .post(CMS, json!({"metadata": {"name": "guarded"}}))
+        .await;
+    let body = json!({"preconditions": {"uid": "not-the-uid"}});
+    let got = s
+        .api
+        .call(
+            "DELETE",
+            &format!("{CMS}/guarded?propagationPolicy=Background"),
+            Some(body),
+        )
+        .await;
+    let msg = status(&got, 409, "Conflict");
+    assert!(
+        msg.contains("Precondition failed: UID in precondition: not-the-uid"),
+        "{msg}"
+    );
+    assert_eq!(
+        s.api.get(&format!("{CMS}/guarded")).await.0,
+        200,
+        "not deleted"
+    );
+}
+
+#[tokio::test]
+async fn timeout_seconds_zero_means_the_default_not_now() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let mut w = s
+        .api
+        .watch(&format!(
+            "{CMS}?watch=true&resourceVersion=0&timeoutSeconds=0"
+        ))
+        .await;
+    s.api
+        .post(CMS, json!({"metadata": {"name": "later"}}))
+        .await;
+    assert_eq!(w.next().await["type"], "ADDED", "the watch is still open");
+}
+
+#[tokio::test]
+async fn unknown_resources_do_not_become_metric_labels() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    s.api.get("/api/v1/namespaces/default/widgets").await;
+    let (_, body) = s.api.raw("GET", "/metrics", "", vec![]).await;
+    assert!(!String::from_utf8(body).unwrap().contains("widgets"));
+}

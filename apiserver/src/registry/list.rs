@@ -34,6 +34,44 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// Check the combination of resourceVersion, resourceVersionMatch and continue, as
+    /// upstream's `ValidateListOptions` does (422 Invalid on ListOptions).
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let rv = self.resource_version.as_deref().unwrap_or("");
+        let invalid = |field: &str, value: &str, why: &str| {
+            Err(ApiError::invalid(
+                "meta.k8s.io",
+                "ListOptions",
+                "",
+                vec![machinery::StatusCause::invalid(field, value, why)],
+            ))
+        };
+        match self.resource_version_match.as_deref() {
+            None | Some("") => Ok(()),
+            Some(m) if m != "Exact" && m != "NotOlderThan" => invalid(
+                "resourceVersionMatch",
+                m,
+                "supported values: \"Exact\", \"NotOlderThan\"",
+            ),
+            Some(m) if rv.is_empty() => invalid(
+                "resourceVersionMatch",
+                m,
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ),
+            Some(m) if self.continue_token.is_some() => invalid(
+                "resourceVersionMatch",
+                m,
+                "resourceVersionMatch is forbidden when continue is provided",
+            ),
+            Some("Exact") if rv == "0" => invalid(
+                "resourceVersionMatch",
+                "Exact",
+                "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+            ),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Parse the selector strings, rejecting fields this resource cannot be selected by.
     pub fn new(
         res: &Resource,
@@ -82,6 +120,7 @@ impl Registry {
         ns: &str,
         q: &ListQuery,
     ) -> Result<ListOutput, ApiError> {
+        q.validate()?;
         let rv = q.resource_version.as_deref().unwrap_or("");
         let exact = q.resource_version_match.as_deref() == Some("Exact");
         if rv.is_empty() || exact || q.continue_token.is_some() || (q.limit > 0 && rv != "0") {

@@ -210,19 +210,23 @@ async fn delete_options(
     } else {
         decode(headers, &bytes)?
     };
-    let mut opts = DeleteOptions::from_body(&body)?;
+    // Query parameters say the same things as body fields; fold them into the body.
+    let mut body = body;
+    let Some(fields) = body.as_object_mut() else {
+        return Err(ApiError::bad_request(
+            "the body of a DELETE must be a DeleteOptions object",
+        ));
+    };
     if let Some(g) = query.get("gracePeriodSeconds") {
-        opts.grace_period_seconds = Some(
-            g.parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid gracePeriodSeconds {g:?}")))?,
-        );
+        let seconds: i64 = g
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("invalid gracePeriodSeconds {g:?}")))?;
+        fields.insert("gracePeriodSeconds".into(), json!(seconds));
     }
     if let Some(p) = query.get("propagationPolicy") {
-        opts = DeleteOptions::from_body(
-            &json!({"propagationPolicy": p, "gracePeriodSeconds": opts.grace_period_seconds}),
-        )?;
+        fields.insert("propagationPolicy".into(), json!(p));
     }
-    Ok(opts)
+    DeleteOptions::from_body(&body)
 }
 
 /// `{"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[...]}` from encoded items.

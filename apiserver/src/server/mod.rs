@@ -64,7 +64,14 @@ async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
     let took = started.elapsed();
     let code = resp.status().as_u16();
     let (verb, resource) = match request_info::parse(&method, &path, watch) {
-        Some(info) => (metric_verb(info.verb, &method), info.resource),
+        // Only served resources become label values: a typo in a URL must not create a new
+        // metric series (a client could otherwise grow our memory without bound).
+        Some(info)
+            if crate::resources::find(&info.group, &info.version, &info.resource).is_some() =>
+        {
+            (metric_verb(info.verb, &method), info.resource)
+        }
+        Some(info) => (metric_verb(info.verb, &method), String::new()),
         None => (method.as_str().to_string(), String::new()),
     };
     app.metrics.observe(&verb, &resource, code, took);
@@ -94,7 +101,11 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?.to_string();
-    let app = Arc::new(App { registry, metrics: metrics::Metrics::default(), address });
+    let app = Arc::new(App {
+        registry,
+        metrics: metrics::Metrics::default(),
+        address,
+    });
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
     let graceful = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
         shutdown.await;

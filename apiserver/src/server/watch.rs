@@ -43,12 +43,15 @@ pub async fn serve(
         None | Some("") | Some("0") => None,
         Some(rv) => parse_rv(rv)?,
     };
-    let timeout = match query.get("timeoutSeconds") {
-        Some(t) => Duration::from_secs(
-            t.parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds {t:?}")))?,
-        ),
-        None => DEFAULT_TIMEOUT,
+    let timeout = match query.get("timeoutSeconds").map(|t| t.parse::<u64>()) {
+        // 0 means "not set", as upstream's getTimeout reads it.
+        None | Some(Ok(0)) => DEFAULT_TIMEOUT,
+        Some(Ok(secs)) => Duration::from_secs(secs),
+        Some(Err(_)) => {
+            return Err(ApiError::bad_request(
+                "timeoutSeconds must be a whole number of seconds",
+            ))
+        }
     };
     let bookmarks = matches!(
         query.get("allowWatchBookmarks").map(String::as_str),

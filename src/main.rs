@@ -9,7 +9,7 @@
 //! - `main.rs`: argument parsing and dispatch (this file).
 //! - [`apiserver_cmd`]: open storage, build the registry, serve HTTP.
 //! - [`up`]: start etcd as a child, run the API server, write the kubeconfig, stop cleanly.
-//! - [`bench`]: `kubeling bench apiserver`, the numbers in docs/benchmarks.md.
+//! - [`bench`](mod@bench): `kubeling bench apiserver`, the numbers in docs/benchmarks.md.
 
 mod apiserver_cmd;
 mod bench;

@@ -314,14 +314,12 @@ async fn label_and_field_selectors_filter_lists(s: &TestServer) {
     s.api.post(PODS, pod("p2")).await;
     let (_, l) = s
         .api
-        .get(&format!("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1"))
+        .get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1")
         .await;
     assert_eq!(names(&l), ["p1"]);
     let (_, l) = s
         .api
-        .get(&format!(
-            "/api/v1/pods?fieldSelector=spec.nodeName%3D,status.phase%3DPending"
-        ))
+        .get("/api/v1/pods?fieldSelector=spec.nodeName%3D,status.phase%3DPending")
         .await;
     assert_eq!(names(&l), ["p2"], "unscheduled pods have an empty nodeName");
 }

@@ -13,9 +13,12 @@
 //! - [`labels`]: label selectors (`app=web,tier in (a,b)`). Mirrors `apimachinery/pkg/labels`.
 //! - [`fields`]: field selectors (`spec.nodeName=n1`). Mirrors `apimachinery/pkg/fields`.
 
+pub mod client;
 pub mod fields;
+pub mod flowcontrol;
 pub mod labels;
 pub mod meta;
 pub mod status;
+pub mod workqueue;
 
 pub use status::{ApiError, StatusCause, StatusDetails};

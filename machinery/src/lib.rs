@@ -16,9 +16,13 @@
 pub mod client;
 pub mod fields;
 pub mod flowcontrol;
+pub mod informer;
 pub mod labels;
 pub mod meta;
+pub mod reflector;
 pub mod status;
+pub mod store;
+pub mod watcher;
 pub mod workqueue;
 
 pub use status::{ApiError, StatusCause, StatusDetails};

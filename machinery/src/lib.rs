@@ -18,6 +18,7 @@ pub mod fields;
 pub mod flowcontrol;
 pub mod informer;
 pub mod labels;
+pub mod leader_election;
 pub mod meta;
 pub mod reflector;
 pub mod status;

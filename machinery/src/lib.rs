@@ -14,6 +14,7 @@
 //! - [`fields`]: field selectors (`spec.nodeName=n1`). Mirrors `apimachinery/pkg/fields`.
 
 pub mod client;
+pub mod events;
 pub mod fields;
 pub mod flowcontrol;
 pub mod informer;

@@ -34,6 +34,8 @@ pub const DEFAULT_WINDOW: usize = 10_000;
 const BROADCAST_CAPACITY: usize = 4_096;
 /// How often to ask storage for progress while anyone watches, to send bookmarks.
 const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
+/// Objects read per storage request when (re)filling the cache, as upstream's cacher pages.
+const RELIST_PAGE: usize = 10_000;
 /// How long a request waits for the cache to catch up with a resourceVersion it asked for.
 const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
 
@@ -280,105 +282,141 @@ impl WatchCache {
     /// channel closes) because the events between their position and the list are lost;
     /// they re-watch, and get 410 if they are now too old.
     async fn relist(&self, prefix: &str) -> Result<(), StorageError> {
-        let list = self.storage.list(prefix, ListOptions::default()).await?;
+        // Read in pages, all at the revision of the first page: one consistent snapshot.
         let mut objects = BTreeMap::new();
-        for kv in list.kvs {
-            if let Some(obj) = decode(&kv.value, kv.mod_revision) {
-                objects.insert(kv.key, CachedObject::new(obj));
+        let (mut revision, mut start) = (0, None);
+        loop {
+            let page = ListOptions {
+                revision,
+                start_key: start.take(),
+                limit: RELIST_PAGE,
+            };
+            let list = self.storage.list(prefix, page).await?;
+            revision = list.revision;
+            if let Some(last) = list.kvs.last() {
+                start = Some(format!("{}\0", last.key));
+            }
+            for kv in list.kvs {
+                if let Some(obj) = decode(&kv.value, kv.mod_revision) {
+                    objects.insert(kv.key, CachedObject::new(obj));
+                }
+            }
+            if !list.more {
+                break;
             }
         }
         let mut state = self.write();
         state.objects = objects;
         state.events.clear();
-        state.window_start = list.revision;
-        state.rv = list.revision;
+        state.window_start = revision;
+        state.rv = revision;
         state.tx = broadcast::channel(BROADCAST_CAPACITY).0;
         drop(state);
-        self.rv_tx.send_replace(list.revision);
+        self.rv_tx.send_replace(revision);
         Ok(())
     }
 
     /// Fold one storage event into the state and broadcast it.
     fn apply(&self, event: WatchEvent) {
         let mut state = self.write();
-        if !matches!(event, WatchEvent::Progress { .. }) && event.revision() <= state.rv {
+        let revision = event.revision();
+        if !matches!(event, WatchEvent::Progress { .. }) && revision <= state.rv {
             // Storage promised (by a progress notify) that it had sent everything up to
             // state.rv, yet here is an older change. Keep it — losing it would be worse —
             // but say so: watchers may have been told a bookmark past it.
             tracing::warn!(
                 resource = self.resource.plural,
-                event = event.revision(),
+                event = revision,
                 cache = state.rv,
                 "storage delivered a change older than its last progress notify"
             );
         }
-        let change = match event {
-            WatchEvent::Progress { revision } => {
-                if revision > state.rv {
-                    state.rv = revision;
-                }
-                let rv = state.rv;
-                let _ = state.tx.send(Arc::new(CacheEvent::Bookmark { rv }));
-                drop(state);
-                self.rv_tx.send_replace(rv);
-                return;
-            }
-            WatchEvent::Put { kv, .. } => {
-                let Some(obj) = decode(&kv.value, kv.mod_revision) else {
-                    return;
-                };
-                let object = CachedObject::new(obj);
-                let prev = state.objects.insert(kv.key, object.clone());
-                let kind = if prev.is_some() {
-                    EventType::Modified
-                } else {
-                    EventType::Added
-                };
-                CacheEvent::Change {
-                    kind,
-                    object,
-                    prev,
-                    rv: kv.mod_revision,
-                }
-            }
-            WatchEvent::Delete { key, revision, .. } => {
-                let Some(prev) = state.objects.remove(&key) else {
-                    return;
-                };
-                // The deleted object is sent with the deletion's resourceVersion, as upstream.
-                let mut last = (*prev.value).clone();
-                machinery::meta::set_meta(
-                    &mut last,
-                    "resourceVersion",
-                    Some(revision.to_string().into()),
-                );
-                let object = CachedObject::new(last);
-                CacheEvent::Change {
-                    kind: EventType::Deleted,
-                    object,
-                    prev: Some(prev),
-                    rv: revision,
-                }
-            }
+        let key = storage_key(&event).map(str::to_string);
+        let prev = key.as_ref().and_then(|k| state.objects.get(k).cloned());
+        let change = match &event {
+            WatchEvent::Progress { .. } => Some(CacheEvent::Bookmark {
+                rv: revision.max(state.rv),
+            }),
+            _ => change_from_storage(&event, prev),
         };
-        let rv = match &change {
-            CacheEvent::Change { rv, .. } => *rv,
-            CacheEvent::Bookmark { rv } => *rv,
-        };
-        let change = Arc::new(change);
-        state.events.push_back(change.clone());
-        while state.events.len() > self.window {
-            if let Some(old) = state.events.pop_front() {
-                if let CacheEvent::Change { rv, .. } = *old {
-                    state.window_start = rv;
-                }
+        // Keep the current state: a put stores the new object, a delete removes the key.
+        match (&event, &change, key) {
+            (WatchEvent::Put { .. }, Some(CacheEvent::Change { object, .. }), Some(k)) => {
+                state.objects.insert(k, object.clone());
             }
+            (WatchEvent::Delete { .. }, _, Some(k)) => {
+                state.objects.remove(&k);
+            }
+            _ => {}
         }
-        state.rv = state.rv.max(rv);
-        let _ = state.tx.send(change);
+        if let Some(change) = change {
+            let change = Arc::new(change);
+            if matches!(*change, CacheEvent::Change { .. }) {
+                state.events.push_back(change.clone());
+                while state.events.len() > self.window {
+                    if let Some(old) = state.events.pop_front() {
+                        if let CacheEvent::Change { rv, .. } = *old {
+                            state.window_start = rv;
+                        }
+                    }
+                }
+            }
+            let _ = state.tx.send(change);
+        }
+        // Even a change we could not decode moves the cache forward: it has seen it.
+        state.rv = state.rv.max(revision);
         let rv = state.rv;
         drop(state);
         self.rv_tx.send_replace(rv);
+    }
+}
+
+/// The key a storage event is about (none for a progress notify).
+fn storage_key(event: &WatchEvent) -> Option<&str> {
+    match event {
+        WatchEvent::Put { kv, .. } => Some(&kv.key),
+        WatchEvent::Delete { key, .. } => Some(key),
+        WatchEvent::Progress { .. } => None,
+    }
+}
+
+/// The event watchers see for a storage change, given the object as it was before (`prev`).
+/// A put is ADDED or MODIFIED; a delete is DELETED, showing the last state stamped with the
+/// deletion's resourceVersion (as upstream). `None` for what cannot be shown (undecodable
+/// bytes, a delete of something never seen) and for progress notifies.
+pub fn change_from_storage(event: &WatchEvent, prev: Option<CachedObject>) -> Option<CacheEvent> {
+    match event {
+        WatchEvent::Put { kv, .. } => {
+            let object = CachedObject::new(decode(&kv.value, kv.mod_revision)?);
+            let kind = if prev.is_some() {
+                EventType::Modified
+            } else {
+                EventType::Added
+            };
+            Some(CacheEvent::Change {
+                kind,
+                object,
+                prev,
+                rv: kv.mod_revision,
+            })
+        }
+        WatchEvent::Delete { revision, .. } => {
+            let prev = prev?;
+            let mut last = (*prev.value).clone();
+            machinery::meta::set_meta(
+                &mut last,
+                "resourceVersion",
+                Some(revision.to_string().into()),
+            );
+            let object = CachedObject::new(last);
+            Some(CacheEvent::Change {
+                kind: EventType::Deleted,
+                object,
+                prev: Some(prev),
+                rv: *revision,
+            })
+        }
+        WatchEvent::Progress { .. } => None,
     }
 }
 

@@ -454,3 +454,185 @@ async fn unknown_resources_do_not_become_metric_labels() {
     let (_, body) = s.api.raw("GET", "/metrics", "", vec![]).await;
     assert!(!String::from_utf8(body).unwrap().contains("widgets"));
 }
+
+#[tokio::test]
+async fn a_name_selector_with_a_limit_over_many_pages_finds_its_object_in_every_scope() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    for i in 0..150 {
+        s.api
+            .post(CMS, json!({"metadata": {"name": format!("c{i:03}")}}))
+            .await;
+    }
+    let list = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.api.get(&format!(
+            "{CMS}?fieldSelector=metadata.name%3Dc149&limit=10"
+        )),
+    )
+    .await
+    .expect("the list finishes");
+    assert_eq!(list.1["items"].as_array().map(Vec::len), Some(1));
+    let (_, all) = s
+        .api
+        .get("/api/v1/configmaps?fieldSelector=metadata.name%3Dc001")
+        .await;
+    assert_eq!(
+        all["items"].as_array().map(Vec::len),
+        Some(1),
+        "across namespaces too"
+    );
+}
+
+#[tokio::test]
+async fn an_absurd_grace_period_is_clamped_and_a_second_delete_only_shortens_it() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let pods = "/api/v1/namespaces/default/pods";
+    s.api.post(pods, json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}})).await;
+    s.api
+        .post(
+            &format!("{pods}/p/binding"),
+            json!({"target": {"name": "n1"}}),
+        )
+        .await;
+    let body = json!({"gracePeriodSeconds": i64::MAX});
+    let (code, pod) = s.api.call("DELETE", &format!("{pods}/p"), Some(body)).await;
+    assert_eq!(code, 202, "{pod}");
+    assert_eq!(pod["metadata"]["deletionGracePeriodSeconds"], i32::MAX);
+    let (_, pod) = s
+        .api
+        .call(
+            "DELETE",
+            &format!("{pods}/p"),
+            Some(json!({"gracePeriodSeconds": 10})),
+        )
+        .await;
+    assert_eq!(
+        pod["metadata"]["deletionGracePeriodSeconds"], 10,
+        "shortened"
+    );
+    let (_, pod) = s
+        .api
+        .call(
+            "DELETE",
+            &format!("{pods}/p"),
+            Some(json!({"gracePeriodSeconds": 60})),
+        )
+        .await;
+    assert_eq!(
+        pod["metadata"]["deletionGracePeriodSeconds"], 10,
+        "never lengthened"
+    );
+}
+
+#[tokio::test]
+async fn the_namespaces_every_cluster_needs_cannot_be_deleted() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    for ns in ["default", "kube-system", "kube-public"] {
+        let got = s.api.delete(&format!("/api/v1/namespaces/{ns}")).await;
+        let msg = status(&got, 403, "Forbidden");
+        assert_eq!(
+            msg,
+            format!("namespaces \"{ns}\" is forbidden: this namespace may not be deleted")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_scale_patch_pins_a_version_only_when_it_names_one() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let deploys = "/apis/apps/v1/namespaces/default/deployments";
+    let d = json!({"metadata": {"name": "d"}, "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}},
+        "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+    s.api.post(deploys, d).await;
+    let (_, scale) = s.api.get(&format!("{deploys}/d/scale")).await;
+    s.api
+        .merge_patch(
+            &format!("{deploys}/d"),
+            json!({"metadata": {"labels": {"x": "y"}}}),
+        )
+        .await;
+    let (code, _) = s
+        .api
+        .merge_patch(
+            &format!("{deploys}/d/scale"),
+            json!({"spec": {"replicas": 2}}),
+        )
+        .await;
+    assert_eq!(
+        code, 200,
+        "an unpinned scale patch applies to the newest object"
+    );
+    let stale = json!({"metadata": {"resourceVersion": scale["metadata"]["resourceVersion"]}, "spec": {"replicas": 3}});
+    let got = s
+        .api
+        .merge_patch(&format!("{deploys}/d/scale"), stale)
+        .await;
+    status(&got, 409, "Conflict");
+}
+
+#[tokio::test]
+async fn binding_is_one_change_that_sets_the_node_and_the_condition() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let pods = "/api/v1/namespaces/default/pods";
+    let (_, p) = s.api.post(pods, json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}})).await;
+    let rv = p["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut w = s
+        .api
+        .watch(&format!("{pods}?watch=true&resourceVersion={rv}"))
+        .await;
+    s.api
+        .post(
+            &format!("{pods}/p/binding"),
+            json!({"target": {"name": "n1"}}),
+        )
+        .await;
+    let event = w.next().await;
+    assert_eq!(event["object"]["spec"]["nodeName"], "n1");
+    assert_eq!(
+        event["object"]["status"]["conditions"][0]["type"],
+        "PodScheduled"
+    );
+    assert!(
+        w.next_within(std::time::Duration::from_millis(300))
+            .await
+            .is_none(),
+        "one event, not two"
+    );
+}
+
+#[tokio::test]
+async fn a_watch_whose_client_left_is_cleaned_up_even_if_nothing_matches() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let w = s
+        .api
+        .watch(&format!(
+            "{CMS}?watch=true&fieldSelector=metadata.name%3Dnothing"
+        ))
+        .await;
+    drop(w);
+    let mut text = String::new();
+    for _ in 0..50 {
+        let (_, body) = s.api.raw("GET", "/metrics", "", vec![]).await;
+        text = String::from_utf8(body).unwrap();
+        if text.contains("apiserver_registered_watchers{resource=\"configmaps\"} 0") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the watcher was never cleaned up:\n{text}");
+}

@@ -158,6 +158,17 @@ impl ApiError {
         err
     }
 
+    /// 403: `namespaces "default" is forbidden: this namespace may not be deleted`.
+    pub fn forbidden(group: &str, resource: &str, name: &str, why: &str) -> Self {
+        let gr = group_resource(group, resource);
+        Self::new(
+            403,
+            "Forbidden",
+            format!("{gr} {name:?} is forbidden: {why}"),
+        )
+        .with_details(group, resource, name)
+    }
+
     /// 400: the request itself is malformed.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)

@@ -85,11 +85,17 @@ impl Registry {
         name: &str,
         opts: &DeleteOptions,
     ) -> Result<Deleted, ApiError> {
+        if let Some(why) = res.strategy.forbid_delete(name) {
+            return Err(ApiError::forbidden(res.group, res.plural, name, why));
+        }
         let key = res.key(ns, name);
         loop {
             let (obj, kv) = self.get_kv(res, ns, name).await?;
             check_preconditions(res, name, &obj, opts)?;
-            let grace = res.strategy.grace_period(&obj, opts.grace_period_seconds);
+            let grace = res
+                .strategy
+                .grace_period(&obj, opts.grace_period_seconds)
+                .min(MAX_GRACE_SECONDS);
             let mut marked = obj.clone();
             let mut finalizers = meta::finalizers(&obj);
             match opts.propagation_policy.as_deref() {
@@ -107,21 +113,7 @@ impl Registry {
                     .await
                     .map(|rev| (rev, true))
             } else {
-                let already = !meta::meta_str(&obj, "deletionTimestamp").is_empty();
-                let m = meta::metadata_mut(&mut marked);
-                if !already {
-                    let at = chrono::Utc::now() + chrono::Duration::seconds(grace);
-                    m.insert(
-                        "deletionTimestamp".into(),
-                        json!(at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-                    );
-                }
-                m.insert("deletionGracePeriodSeconds".into(), json!(grace));
-                if finalizers.is_empty() {
-                    m.remove("finalizers");
-                } else {
-                    m.insert("finalizers".into(), json!(finalizers));
-                }
+                mark_for_deletion(res, &mut marked, grace, &finalizers);
                 if marked == obj {
                     return Ok(Deleted {
                         object: obj,
@@ -169,6 +161,44 @@ impl Registry {
             }
         }
         Ok(deleted)
+    }
+}
+
+/// The longest grace period honoured (about 68 years): larger values would overflow timestamps.
+const MAX_GRACE_SECONDS: i64 = i32::MAX as i64;
+
+/// Set `deletionTimestamp`/`deletionGracePeriodSeconds` and the finalizers on `obj`, as
+/// upstream's `BeforeDelete`: the first delete starts the clock (and counts as a new
+/// generation for kinds that track one); a later delete may only *shorten* the grace period.
+fn mark_for_deletion(
+    res: &crate::resources::Resource,
+    obj: &mut Value,
+    grace: i64,
+    finalizers: &[String],
+) {
+    let already = !meta::meta_str(obj, "deletionTimestamp").is_empty();
+    let current = meta::metadata(obj)
+        .and_then(|m| m.get("deletionGracePeriodSeconds"))
+        .and_then(Value::as_i64);
+    let generation = meta::metadata(obj)
+        .and_then(|m| m.get("generation"))
+        .and_then(Value::as_i64);
+    let m = meta::metadata_mut(obj);
+    if !already || current.is_some_and(|c| grace < c) {
+        let at = chrono::Utc::now() + chrono::Duration::seconds(grace);
+        m.insert(
+            "deletionTimestamp".into(),
+            json!(at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+        m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+    }
+    if !already && res.strategy.tracks_generation() {
+        m.insert("generation".into(), json!(generation.unwrap_or(0) + 1));
+    }
+    if finalizers.is_empty() {
+        m.remove("finalizers");
+    } else {
+        m.insert("finalizers".into(), json!(finalizers));
     }
 }
 

@@ -121,6 +121,8 @@ impl Registry {
         q: &ListQuery,
     ) -> Result<ListOutput, ApiError> {
         q.validate()?;
+        // Whatever path serves it, a resourceVersion must be a number.
+        parse_rv(q.resource_version.as_deref().unwrap_or(""))?;
         let rv = q.resource_version.as_deref().unwrap_or("");
         let exact = q.resource_version_match.as_deref() == Some("Exact");
         if rv.is_empty() || exact || q.continue_token.is_some() || (q.limit > 0 && rv != "0") {
@@ -157,12 +159,12 @@ impl Registry {
         if q.continue_token.is_none() && q.resource_version_match.as_deref() == Some("Exact") {
             revision = parse_rv(q.resource_version.as_deref().unwrap_or(""))?.unwrap_or(0);
         }
-        // With a field selector on metadata.name, only one key can match.
-        let only = q
-            .fields
-            .required_value("metadata.name")
-            .map(|n| res.key(ns, n));
-        let page = if q.limit > 0 { q.limit.max(100) } else { 0 };
+        // Read storage in pages even without a limit: one huge reply helps nobody.
+        let page = if q.limit > 0 {
+            q.limit.max(100)
+        } else {
+            10_000
+        };
         let mut out = ListOutput::default();
         loop {
             let opts = ListOptions {
@@ -183,9 +185,8 @@ impl Registry {
             revision = result.revision;
             let count = result.kvs.len();
             for (i, kv) in result.kvs.into_iter().enumerate() {
-                if only.as_ref().is_some_and(|k| *k != kv.key) {
-                    continue;
-                }
+                // The next page starts after this key whatever becomes of it below.
+                start = format!("{}\0", kv.key);
                 let Some(obj) = crate::watch_cache::decode(&kv.value, kv.mod_revision) else {
                     continue;
                 };
@@ -200,7 +201,6 @@ impl Registry {
                         return Ok(out);
                     }
                 }
-                start = format!("{}\0", kv.key);
             }
             if !result.more {
                 break;

@@ -112,11 +112,25 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// At most this many operations in one JSON patch (upstream's limit).
+const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
+/// At most this many bytes added by `copy` operations. Without a budget, a few dozen
+/// `{"op":"copy","from":"","path":"/x"}` double the object each time until memory runs out.
+/// Upstream caps it too (`JSONPatchMaxCopyBytes`), at the request body limit.
+const MAX_JSON_PATCH_COPY_BYTES: usize = 3 * 1024 * 1024;
+
 /// RFC 6902: apply each operation in order; any failure rejects the whole patch.
 pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
     let ops = patch
         .as_array()
         .ok_or_else(|| ApiError::bad_request("a JSON patch must be a list of operations"))?;
+    if ops.len() > MAX_JSON_PATCH_OPERATIONS {
+        return Err(ApiError::bad_request(format!(
+            "a JSON patch may have at most {MAX_JSON_PATCH_OPERATIONS} operations, this one has {}",
+            ops.len()
+        )));
+    }
+    let mut copied = 0usize;
     let mut doc = target.clone();
     for op in ops {
         let field = |f: &str| op.get(f).and_then(Value::as_str);
@@ -146,7 +160,14 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
                 let moved = if name == "move" {
                     remove(&mut doc, from)?
                 } else {
-                    doc.pointer(from).cloned().ok_or_else(|| missing(from))?
+                    let value = doc.pointer(from).cloned().ok_or_else(|| missing(from))?;
+                    copied += serde_json::to_vec(&value).map(|v| v.len()).unwrap_or(0);
+                    if copied > MAX_JSON_PATCH_COPY_BYTES {
+                        return Err(ApiError::bad_request(format!(
+                            "the JSON patch's copy operations add more than {MAX_JSON_PATCH_COPY_BYTES} bytes"
+                        )));
+                    }
+                    value
                 };
                 add(&mut doc, path, moved)?;
             }
@@ -278,6 +299,17 @@ mod tests {
             json_patch(&target, &json!({"op": "add"})).unwrap_err().code,
             400
         );
+    }
+
+    #[test]
+    fn copies_that_would_double_the_object_without_end_are_refused() {
+        let target = json!({"blob": "x".repeat(100_000)});
+        let ops: Vec<Value> = (0..40)
+            .map(|i| json!({"op": "copy", "from": "", "path": format!("/c{i}")}))
+            .collect();
+        let err = json_patch(&target, &Value::Array(ops)).unwrap_err();
+        assert_eq!(err.code, 400);
+        assert!(err.message.contains("copy operations"), "{}", err.message);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Upstream: `pkg/registry/core/pod/storage/storage.go` (BindingREST) and
 //! `pkg/registry/apps/deployment/storage/storage.go` (ScaleREST).
 
-use super::update::{parse_rv, Part};
+use super::update::Part;
 use super::Registry;
 use crate::resources::Resource;
 use machinery::{meta, ApiError};
@@ -36,7 +36,9 @@ impl Registry {
             .pointer("/metadata/uid")
             .and_then(Value::as_str)
             .map(str::to_string);
-        self.guaranteed_update(pods, ns, name, None, Part::Main, |pod| {
+        // One write for both, as upstream's `assignPod`: no watcher ever sees a bound pod
+        // without its PodScheduled condition.
+        self.guaranteed_update(pods, ns, name, None, Part::Whole, |pod| {
             let current = pod
                 .pointer("/spec/nodeName")
                 .and_then(Value::as_str)
@@ -67,12 +69,6 @@ impl Registry {
             }
             let mut pod = pod.clone();
             pod["spec"]["nodeName"] = json!(node);
-            Ok(pod)
-        })
-        .await?;
-        // The condition lives in status, which the main endpoint does not write.
-        self.guaranteed_update(pods, ns, name, None, Part::Status, |pod| {
-            let mut pod = pod.clone();
             let mut conditions: Vec<Value> = pod
                 .pointer("/status/conditions")
                 .and_then(Value::as_array)
@@ -93,42 +89,43 @@ impl Registry {
         Ok(to_scale(&self.get(res, ns, name).await?))
     }
 
-    /// `PUT`/`PATCH .../scale`: `update` turns the current Scale into the desired one; its
-    /// `spec.replicas` is written to the parent (pinned to the Scale's resourceVersion if set).
+    /// `PUT`/`PATCH .../scale`: `update` turns the current Scale into the desired one, and its
+    /// `spec.replicas` is written to the parent. Inside the update loop, so a concurrent
+    /// write by a controller is simply re-read; the write is pinned to a resourceVersion only
+    /// when the client gave one (`precondition`).
     pub async fn set_scale<F>(
         &self,
         res: &Resource,
         ns: &str,
         name: &str,
+        precondition: Option<i64>,
         update: F,
     ) -> Result<Value, ApiError>
     where
         F: Fn(Value) -> Result<Value, ApiError>,
     {
-        let current = self.get(res, ns, name).await?;
-        let desired = update(to_scale(&current))?;
-        let replicas = desired
-            .pointer("/spec/replicas")
-            .and_then(Value::as_i64)
-            .filter(|r| *r >= 0)
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "autoscaling",
-                    "Scale",
-                    name,
-                    vec![machinery::StatusCause::invalid(
-                        "spec.replicas",
-                        &desired
-                            .pointer("/spec/replicas")
-                            .map(Value::to_string)
-                            .unwrap_or_default(),
-                        "must be greater than or equal to 0",
-                    )],
-                )
-            })?;
-        let precondition = parse_rv(meta::resource_version(&desired))?;
         let updated = self
             .guaranteed_update(res, ns, name, precondition, Part::Main, |obj| {
+                let desired = update(to_scale(obj))?;
+                let replicas = desired
+                    .pointer("/spec/replicas")
+                    .and_then(Value::as_i64)
+                    .filter(|r| (0..=i32::MAX as i64).contains(r))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "autoscaling",
+                            "Scale",
+                            name,
+                            vec![machinery::StatusCause::invalid(
+                                "spec.replicas",
+                                &desired
+                                    .pointer("/spec/replicas")
+                                    .map(Value::to_string)
+                                    .unwrap_or_default(),
+                                "must be greater than or equal to 0",
+                            )],
+                        )
+                    })?;
                 let mut obj = obj.clone();
                 obj["spec"]["replicas"] = json!(replicas);
                 Ok(obj)
@@ -142,15 +139,8 @@ impl Registry {
 fn to_scale(obj: &Value) -> Value {
     let m = meta::metadata(obj).cloned().unwrap_or_default();
     let selector = obj
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|labels| {
-            labels
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .pointer("/spec/selector")
+        .map(selector_string)
         .unwrap_or_default();
     json!({
         "kind": "Scale",
@@ -165,4 +155,51 @@ fn to_scale(obj: &Value) -> Value {
             "selector": selector,
         },
     })
+}
+
+/// A LabelSelector object as the string form clients parse (`app=web,tier in (a,b)`), as
+/// upstream's `metav1.LabelSelectorAsSelector(...).String()`.
+fn selector_string(selector: &Value) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
+        for (k, v) in labels {
+            parts.push(format!("{k}={}", v.as_str().unwrap_or("")));
+        }
+    }
+    for expr in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = expr.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<&str> = expr
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        match expr.get("operator").and_then(Value::as_str).unwrap_or("") {
+            "In" => parts.push(format!("{key} in ({})", values.join(","))),
+            "NotIn" => parts.push(format!("{key} notin ({})", values.join(","))),
+            "Exists" => parts.push(key.to_string()),
+            "DoesNotExist" => parts.push(format!("!{key}")),
+            _ => {}
+        }
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selector_with_labels_and_expressions_becomes_its_string_form() {
+        let sel = json!({"matchLabels": {"app": "web"}, "matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["a", "b"]},
+            {"key": "canary", "operator": "DoesNotExist"}]});
+        assert_eq!(selector_string(&sel), "app=web,tier in (a,b),!canary");
+    }
 }

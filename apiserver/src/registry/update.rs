@@ -20,6 +20,9 @@ pub enum Part {
     Main,
     /// The `/status` subresource: only `.status`.
     Status,
+    /// Spec and status in one write. Not reachable by clients: the registry uses it where
+    /// upstream changes both at once (a binding sets `spec.nodeName` and a condition).
+    Whole,
 }
 
 /// Metadata the server owns: a client cannot change these by writing the object.
@@ -161,7 +164,7 @@ fn prepare_for_update(
             old_meta.get("resourceVersion").cloned().unwrap_or_default(),
         );
     }
-    if res.has(Subresource::Status) {
+    if res.has(Subresource::Status) && part == Part::Main {
         // The main endpoint ignores status: it belongs to controllers, via `/status`.
         match old.get("status") {
             Some(s) => new["status"] = s.clone(),

@@ -11,7 +11,7 @@ use super::App;
 use crate::registry::delete::DeleteOptions;
 use crate::registry::list::{ListOutput, ListQuery};
 use crate::registry::patch::PatchType;
-use crate::registry::update::Part;
+use crate::registry::update::{parse_rv, Part};
 use crate::resources::{self, Resource, Subresource};
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -128,9 +128,10 @@ async fn serve(
         }
         ("update", Some(Subresource::Scale)) => {
             let scale = decode(headers, &read_body(body).await?)?;
+            let pinned = parse_rv(machinery::meta::resource_version(&scale))?;
             let updated = app
                 .registry
-                .set_scale(res, ns, name, |_| Ok(scale.clone()))
+                .set_scale(res, ns, name, pinned, |_| Ok(scale.clone()))
                 .await?;
             Ok(respond(headers, StatusCode::OK, &updated))
         }
@@ -139,8 +140,18 @@ async fn serve(
             let patch = decode(headers, &read_body(body).await?)?;
             let patched = match sub {
                 Some(Subresource::Scale) => {
+                    // Pinned only if the patch itself names a resourceVersion.
+                    let pinned = match kind {
+                        PatchType::Merge => parse_rv(
+                            patch
+                                .pointer("/metadata/resourceVersion")
+                                .and_then(Value::as_str)
+                                .unwrap_or(""),
+                        )?,
+                        PatchType::Json => None,
+                    };
                     app.registry
-                        .set_scale(res, ns, name, |scale| {
+                        .set_scale(res, ns, name, pinned, |scale| {
                             crate::registry::patch::apply(kind, &scale, &patch)
                         })
                         .await?

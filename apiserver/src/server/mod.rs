@@ -56,10 +56,10 @@ async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let watch = req
-        .uri()
-        .query()
-        .is_some_and(|q| q.contains("watch=true") || q.contains("watch=1"));
+    let watch =
+        axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri())
+            .map(|q| matches!(q.get("watch").map(String::as_str), Some("true" | "1")))
+            .unwrap_or(false);
     let resp = next.run(req).await;
     let took = started.elapsed();
     let code = resp.status().as_u16();
@@ -72,7 +72,7 @@ async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
             (metric_verb(info.verb, &method), info.resource)
         }
         Some(info) => (metric_verb(info.verb, &method), String::new()),
-        None => (method.as_str().to_string(), String::new()),
+        None => (metric_verb("", &method), String::new()),
     };
     app.metrics.observe(&verb, &resource, code, took);
     tracing::info!(verb = %verb, path = %path, code, latency_ms = took.as_secs_f64() * 1000.0, "request");
@@ -85,7 +85,12 @@ fn metric_verb(verb: &str, method: &axum::http::Method) -> String {
         "list" => "LIST".into(),
         "watch" => "WATCH".into(),
         "get" => "GET".into(),
-        _ => method.as_str().to_string(),
+        // Only the standard methods become label values; anything else is OTHER, so that a
+        // client inventing methods cannot create metric series without end.
+        _ => match method.as_str() {
+            m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m.into(),
+            _ => "OTHER".into(),
+        },
     }
 }
 

@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
+/// Events a storage-fed watcher may fall behind before it is cut off.
+const MAX_STORAGE_BACKLOG: usize = 10_000;
+
 /// How long a watch lasts when the client does not say (upstream: 30-60 minutes).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
 
@@ -115,6 +118,11 @@ impl Feed {
             // Lagged: we fell too far behind the broadcast; end, and the client re-watches.
             Feed::Cache(rx) => rx.recv().await.ok(),
             Feed::Storage(watch) => loop {
+                // A client this far behind would make us buffer without limit: end the watch;
+                // it re-watches (and, if it is now too old, lists again).
+                if watch.events.len() > MAX_STORAGE_BACKLOG {
+                    return None;
+                }
                 let event = match watch.events.recv().await? {
                     Ok(event) => event,
                     Err(_) => return None,
@@ -152,42 +160,21 @@ async fn storage_feed(app: &App, res: &'static Resource, rv: i64) -> Result<Feed
     Ok(Feed::Storage(watch))
 }
 
-/// A storage event in the cache's terms (decoding the stored JSON).
+/// A storage event in the cache's terms, taking the previous state from storage itself.
 fn from_storage(event: crate::storage::WatchEvent) -> Option<CacheEvent> {
     use crate::storage::WatchEvent;
-    use crate::watch_cache::decode;
-    let cached = |v| CachedObject::new(v);
-    match event {
-        WatchEvent::Put { kv, prev } => {
-            let object = cached(decode(&kv.value, kv.mod_revision)?);
-            let prev = prev
-                .and_then(|p| decode(&p.value, p.mod_revision))
-                .map(cached);
-            let kind = if prev.is_some() {
-                EventType::Modified
-            } else {
-                EventType::Added
-            };
-            Some(CacheEvent::Change {
-                kind,
-                object,
-                prev,
-                rv: kv.mod_revision,
-            })
-        }
-        WatchEvent::Delete { revision, prev, .. } => {
-            let prev = prev?;
-            let object = cached(decode(&prev.value, revision)?);
-            let prev = cached(decode(&prev.value, prev.mod_revision)?);
-            Some(CacheEvent::Change {
-                kind: EventType::Deleted,
-                object,
-                prev: Some(prev),
-                rv: revision,
-            })
-        }
-        WatchEvent::Progress { revision } => Some(CacheEvent::Bookmark { rv: revision }),
+    use crate::watch_cache::{change_from_storage, decode};
+    if let WatchEvent::Progress { revision } = event {
+        return Some(CacheEvent::Bookmark { rv: revision });
     }
+    let prev = match &event {
+        WatchEvent::Put { prev, .. } | WatchEvent::Delete { prev, .. } => prev.as_ref(),
+        WatchEvent::Progress { .. } => None,
+    };
+    let prev = prev
+        .and_then(|p| decode(&p.value, p.mod_revision))
+        .map(CachedObject::new);
+    change_from_storage(&event, prev)
 }
 
 /// A watch response holding a single ERROR event.
@@ -229,7 +216,14 @@ impl Watcher {
                 }
             }
         }
-        while let Some(event) = feed.recv().await {
+        loop {
+            // Wait for the next event, or notice that the client has gone away (a watch
+            // that nothing matches would otherwise live on, unseen, until its timeout).
+            let event = tokio::select! {
+                event = feed.recv() => event,
+                _ = tx.closed() => return,
+            };
+            let Some(event) = event else { return };
             if let Some(line) = self.convert(&event) {
                 if tx.send(Ok(line)).await.is_err() {
                     return;

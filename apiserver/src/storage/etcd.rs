@@ -29,6 +29,10 @@ use tokio::sync::mpsc;
 /// How long one etcd request may take before the client gets a 504.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest etcd reply we accept. gRPC's default, 4 MiB, is a few thousand pods: a list or a
+/// catch-up watch batch beyond it would fail forever. Callers still page large reads.
+const MAX_REPLY_BYTES: usize = 512 * 1024 * 1024;
+
 /// A connection to etcd. Cloning is cheap and shares the connection.
 #[derive(Clone)]
 pub struct EtcdStorage {
@@ -74,7 +78,10 @@ impl EtcdStorage {
             .when([compare])
             .and_then([op])
             .or_else([TxnOp::get(key, None)]);
-        let mut kv = self.client.kv_client();
+        let mut kv = self
+            .client
+            .kv_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         let resp = self.call(kv.txn(txn)).await?;
         if resp.succeeded() {
             return Ok(Ok(header_revision(resp.header())));
@@ -90,7 +97,10 @@ impl EtcdStorage {
 #[async_trait]
 impl Storage for EtcdStorage {
     async fn get(&self, key: &str) -> Result<Option<KeyValue>, StorageError> {
-        let mut kv = self.client.kv_client();
+        let mut kv = self
+            .client
+            .kv_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         let resp = self.call(kv.get(key, None)).await?;
         Ok(resp.kvs().first().map(to_kv))
     }
@@ -103,7 +113,10 @@ impl Storage for EtcdStorage {
         if opts.limit > 0 {
             get = get.with_limit(opts.limit as i64);
         }
-        let mut kv = self.client.kv_client();
+        let mut kv = self
+            .client
+            .kv_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         let resp = self.call(kv.get(start, Some(get))).await?;
         // etcd's header always carries the store's *current* revision; a read at an older
         // revision is a snapshot of that older revision, so that is the list's revision.
@@ -150,7 +163,10 @@ impl Storage for EtcdStorage {
             .with_start_revision(from_revision)
             .with_prev_key()
             .with_progress_notify();
-        let mut client = self.client.watch_client();
+        let mut client = self
+            .client
+            .watch_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         let stream = self.call(client.watch(prefix, Some(options))).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<()>();
@@ -190,13 +206,19 @@ impl Storage for EtcdStorage {
     }
 
     async fn compact(&self, revision: i64) -> Result<(), StorageError> {
-        let mut kv = self.client.kv_client();
+        let mut kv = self
+            .client
+            .kv_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         self.call(kv.compact(revision, None)).await?;
         Ok(())
     }
 
     async fn current_revision(&self) -> Result<i64, StorageError> {
-        let mut kv = self.client.kv_client();
+        let mut kv = self
+            .client
+            .kv_client()
+            .max_decoding_message_size(MAX_REPLY_BYTES);
         let get = GetOptions::new().with_count_only();
         let resp = self.call(kv.get("/registry/", Some(get))).await?;
         Ok(header_revision(resp.header()))

@@ -43,6 +43,11 @@ pub trait Strategy: Sync {
         Vec::new()
     }
 
+    /// Why this object may never be deleted, if it may not (answered with 403 Forbidden).
+    fn forbid_delete(&self, _name: &str) -> Option<&'static str> {
+        None
+    }
+
     /// How many seconds deletion should wait, given the grace period the client asked for.
     /// 0 deletes at once. Only pods wait: their kubelet must stop the containers first.
     fn grace_period(&self, _obj: &Value, _requested: Option<i64>) -> i64 {

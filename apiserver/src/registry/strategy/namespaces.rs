@@ -12,6 +12,14 @@ impl Strategy for NamespaceStrategy {
         true
     }
 
+    /// The namespaces every cluster relies on cannot be deleted (upstream's
+    /// NamespaceLifecycle admission plugin, `plugin/pkg/admission/namespace/lifecycle`).
+    fn forbid_delete(&self, name: &str) -> Option<&'static str> {
+        ["default", "kube-system", "kube-public"]
+            .contains(&name)
+            .then_some("this namespace may not be deleted")
+    }
+
     fn prepare_for_create(&self, obj: &mut Value) {
         obj["status"] = json!({"phase": "Active"});
         if obj.get("spec").and_then(|s| s.get("finalizers")).is_none() {

@@ -182,6 +182,11 @@ impl WatchCache {
         }
     }
 
+    /// The cached object with this storage key, if the cache holds it.
+    pub fn get(&self, key: &str) -> Option<CachedObject> {
+        self.read().objects.get(key).cloned()
+    }
+
     /// Every cached object in `namespace` ("" = all), in key order, with the cache's revision.
     pub fn list(&self, namespace: &str) -> (Vec<CachedObject>, i64) {
         let state = self.read();

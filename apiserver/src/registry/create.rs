@@ -73,7 +73,14 @@ impl Registry {
 
     /// Objects can only be created in a namespace that exists.
     async fn require_namespace(&self, ns: &str) -> Result<(), ApiError> {
-        let key = format!("/registry/namespaces/{ns}");
+        let namespaces = crate::resources::namespaces();
+        let key = namespaces.key("", ns);
+        // Usually the namespaces watch cache knows it (no etcd read per create). A namespace
+        // created a moment ago may not have reached the cache yet, so a miss asks storage:
+        // upstream's NamespaceLifecycle admission does the same "live lookup".
+        if self.cache(namespaces).get(&key).is_some() {
+            return Ok(());
+        }
         let found = self
             .storage
             .get(&key)

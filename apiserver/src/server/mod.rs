@@ -112,6 +112,11 @@ pub async fn serve(
         address,
     });
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    // No Nagle delay: a watch event is a small write that must leave at once, not wait for
+    // the client's delayed ACK (that alone adds ~40 ms to a watch event's latency).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let graceful = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stopping_tx.send(true);

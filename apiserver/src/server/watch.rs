@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
+/// A watcher sends at most about this much in one write.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
 /// Events a storage-fed watcher may fall behind before it is cut off.
 const MAX_STORAGE_BACKLOG: usize = 10_000;
 
@@ -109,14 +112,49 @@ enum Feed {
     Cache(broadcast::Receiver<Arc<CacheEvent>>),
     /// A storage watch of its own, for a resourceVersion older than the cache's window.
     Storage(crate::storage::Watch),
+    /// Over: we fell behind or the source closed. The client must watch again; carrying on
+    /// would silently skip the events we missed.
+    Ended,
 }
 
 impl Feed {
+    /// The next event if one is ready now (never waits). An ended feed also gives `None`;
+    /// the following `recv` then reports the end.
+    fn try_recv(&mut self) -> Option<Arc<CacheEvent>> {
+        use tokio::sync::broadcast::error::TryRecvError;
+        use tokio::sync::mpsc::error::TryRecvError as MpscTryRecvError;
+        match self {
+            Feed::Cache(rx) => match rx.try_recv() {
+                Ok(event) => Some(event),
+                Err(TryRecvError::Empty) => None,
+                Err(_) => {
+                    *self = Feed::Ended;
+                    None
+                }
+            },
+            Feed::Storage(watch) => loop {
+                match watch.events.try_recv() {
+                    Ok(Ok(event)) => match from_storage(event) {
+                        Some(e) => return Some(Arc::new(e)),
+                        None => continue,
+                    },
+                    Err(MpscTryRecvError::Empty) => return None,
+                    Ok(Err(_)) | Err(MpscTryRecvError::Disconnected) => {
+                        *self = Feed::Ended;
+                        return None;
+                    }
+                }
+            },
+            Feed::Ended => None,
+        }
+    }
+
     /// The next event, or `None` when the feed has ended (the client should re-watch).
     async fn recv(&mut self) -> Option<Arc<CacheEvent>> {
         match self {
             // Lagged: we fell too far behind the broadcast; end, and the client re-watches.
             Feed::Cache(rx) => rx.recv().await.ok(),
+            Feed::Ended => None,
             Feed::Storage(watch) => loop {
                 // A client this far behind would make us buffer without limit: end the watch;
                 // it re-watches (and, if it is now too old, lists again).
@@ -224,10 +262,20 @@ impl Watcher {
                 _ = tx.closed() => return,
             };
             let Some(event) = event else { return };
-            if let Some(line) = self.convert(&event) {
-                if tx.send(Ok(line)).await.is_err() {
-                    return;
+            // Send what is already waiting in the same write: under load, one system call
+            // per burst instead of one per event (upstream flushes only when idle, too).
+            let mut batch: Vec<u8> = Vec::new();
+            let mut next = Some(event);
+            while let Some(event) = next.take() {
+                if let Some(line) = self.convert(&event) {
+                    batch.extend_from_slice(&line);
                 }
+                if batch.len() < MAX_BATCH_BYTES {
+                    next = feed.try_recv();
+                }
+            }
+            if !batch.is_empty() && tx.send(Ok(Bytes::from(batch))).await.is_err() {
+                return;
             }
         }
     }

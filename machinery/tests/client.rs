@@ -9,6 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CM: &str = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"default","resourceVersion":"7"}}"#;
 
+/// One scripted answer: status code, extra headers, body.
+type Answer = (u16, Vec<(&'static str, String)>, String);
+
 fn status(code: u16, reason: &str) -> String {
     format!(
         r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"scripted {reason}","reason":"{reason}","code":{code}}}"#
@@ -19,7 +22,7 @@ fn status(code: u16, reason: &str) -> String {
 /// last answer repeats. Returns the port, a request counter and the request heads seen.
 async fn scripted(
     listener: tokio::net::TcpListener,
-    answers: Vec<(u16, Vec<(&'static str, String)>, String)>,
+    answers: Vec<Answer>,
 ) -> (Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
     let count = Arc::new(AtomicUsize::new(0));
     let heads = Arc::new(Mutex::new(Vec::new()));

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod config;
+pub mod kubeconfig;
 pub mod tls;
 
 pub use api::{Api, DeleteParams, ListParams, Patch};

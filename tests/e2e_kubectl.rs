@@ -209,3 +209,95 @@ fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
         .ok(&["delete", "deployment", "web", "--cascade=background"])
         .contains("deleted"));
 }
+
+#[test]
+fn kubectl_apply_creates_configures_and_leaves_unchanged_and_set_image_patches_one_container() {
+    if !common::require(&["etcd", "kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("memory");
+    let two = DEPLOYMENT.replace(
+        "      - name: web\n        image: busybox\n",
+        "      - name: web\n        image: busybox\n        env: [{name: A, value: '1'}]\n      - name: side\n        image: busybox\n",
+    );
+    let path = manifest(&c, "deploy.yaml", &two);
+    assert_eq!(
+        c.ok(&["apply", "-f", &path]).trim(),
+        "deployment.apps/web created"
+    );
+    let last = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}",
+    ]);
+    assert!(
+        last.contains("\"replicas\":2"),
+        "the last-applied annotation round-trips: {last}"
+    );
+    assert_eq!(
+        c.ok(&["apply", "-f", &path]).trim(),
+        "deployment.apps/web unchanged"
+    );
+
+    // Change one field of one container: the other container and the env survive the merge.
+    let changed = manifest(
+        &c,
+        "deploy2.yaml",
+        &two.replace("replicas: 2", "replicas: 3")
+            .replace("value: '1'", "value: '2'"),
+    );
+    assert_eq!(
+        c.ok(&["apply", "-f", &changed]).trim(),
+        "deployment.apps/web configured"
+    );
+    let d: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "deploy", "web", "-o", "json"])).expect("json");
+    assert_eq!(d["spec"]["replicas"], 3);
+    assert_eq!(
+        d["metadata"]["generation"], 2,
+        "a spec change is a new generation"
+    );
+    let containers = d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("containers")
+        .clone();
+    assert_eq!(containers.len(), 2);
+    assert_eq!(
+        containers[0]["env"],
+        serde_json::json!([{"name": "A", "value": "2"}])
+    );
+
+    // `set image` sends a strategic merge patch naming one container.
+    assert!(c
+        .ok(&["set", "image", "deployment/web", "side=busybox:1.36"])
+        .contains("image updated"));
+    let images = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[*].image}",
+    ]);
+    assert_eq!(images.trim(), "busybox busybox:1.36");
+
+    // Removing a container from the manifest removes it (kubectl computes `$patch: delete`).
+    let one = manifest(
+        &c,
+        "deploy3.yaml",
+        &DEPLOYMENT.replace("replicas: 2", "replicas: 3"),
+    );
+    assert_eq!(
+        c.ok(&["apply", "-f", &one]).trim(),
+        "deployment.apps/web configured"
+    );
+    let names = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[*].name}",
+    ]);
+    assert_eq!(names.trim(), "web");
+}

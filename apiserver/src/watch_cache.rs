@@ -17,6 +17,13 @@
 //! ```
 //!
 //! Events and bookmarks travel through the same broadcast, so a watcher sees them in order.
+//!
+//! The cache's revision moves only with the events it has *seen*. It never trusts an etcd
+//! progress notification: in etcd 3.4.23 (Debian's) the answer to a progress request can
+//! overtake events still on their way, claiming "everything up to N" too early (fixed in etcd
+//! 3.4.25/3.5.8; upstream's ConsistentListFromCache requires those versions). So a list asking
+//! for a revision the cache has not reached is read from etcd instead, and bookmarks carry the
+//! revision of the last event the cache applied.
 
 use crate::resources::Resource;
 use crate::storage::{ListOptions, Storage, StorageError, WatchEvent};
@@ -26,18 +33,18 @@ use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 
 /// Events kept per resource for resuming watchers.
 pub const DEFAULT_WINDOW: usize = 10_000;
 /// Events a slow watcher may fall behind before it is cut off (it then re-watches).
 const BROADCAST_CAPACITY: usize = 4_096;
-/// How often to ask storage for progress while anyone watches, to send bookmarks.
-const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
+/// How often watchers that allow bookmarks are told the cache's revision.
+const BOOKMARK_EVERY: Duration = Duration::from_secs(5);
 /// Objects read per storage request when (re)filling the cache, as upstream's cacher pages.
 const RELIST_PAGE: usize = 10_000;
-/// How long a request waits for the cache to catch up with a resourceVersion it asked for.
-const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
+/// How long a request waits for the cache's first list (after that it never waits).
+const READY_WAIT: Duration = Duration::from_secs(3);
 
 /// The three watch event types (bookmarks travel separately as [`CacheEvent::Bookmark`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,8 +118,6 @@ pub struct WatchCache {
     window: usize,
     /// The cache's revision, for waiters; 0 until the first list is done.
     rv_tx: watch::Sender<i64>,
-    /// Ask the run loop to request a progress notification from storage.
-    progress_tx: mpsc::UnboundedSender<()>,
 }
 
 /// A new watcher's starting point: the events to send first, then the live receiver.
@@ -128,7 +133,6 @@ impl WatchCache {
         storage: Arc<dyn Storage>,
         window: usize,
     ) -> Arc<Self> {
-        let (progress_tx, progress_rx) = mpsc::unbounded_channel();
         let cache = Arc::new(WatchCache {
             resource,
             storage,
@@ -141,9 +145,8 @@ impl WatchCache {
             }),
             window: window.max(1),
             rv_tx: watch::channel(0).0,
-            progress_tx,
         });
-        tokio::spawn(cache.clone().run(progress_rx));
+        tokio::spawn(cache.clone().run());
         cache
     }
 
@@ -160,24 +163,17 @@ impl WatchCache {
         *self.rv_tx.borrow()
     }
 
-    /// Wait until the cache reflects at least revision `rv` (asking storage for progress so
-    /// that quiet resources catch up too). `rv == 0` only waits for the first list.
-    pub async fn wait_fresh(&self, rv: i64) -> Result<(), ApiError> {
+    /// Wait (at most a few seconds) until the cache has done its first list.
+    pub async fn wait_ready(&self) -> Result<(), ApiError> {
         let mut rx = self.rv_tx.subscribe();
-        if *rx.borrow() >= rv.max(1) {
-            return Ok(());
-        }
-        let _ = self.progress_tx.send(());
-        let waited = tokio::time::timeout(FRESHNESS_WAIT, rx.wait_for(|r| *r >= rv.max(1))).await;
-        match waited {
-            Ok(Ok(_)) => Ok(()),
-            _ if self.resource_version() == 0 => Err(ApiError::service_unavailable(format!(
+        let ready = tokio::time::timeout(READY_WAIT, rx.wait_for(|rv| *rv > 0))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        match ready {
+            true => Ok(()),
+            false => Err(ApiError::service_unavailable(format!(
                 "the watch cache for {} is not ready yet (is etcd reachable?)",
                 self.resource.plural
-            ))),
-            _ => Err(ApiError::timeout(format!(
-                "Too large resource version: {rv}, current: {}",
-                self.resource_version()
             ))),
         }
     }
@@ -201,7 +197,8 @@ impl WatchCache {
     }
 
     /// Start watching after revision `from` (`None` = send the current state as ADDED first).
-    /// Call [`WatchCache::wait_fresh`] first so that `from` is not in the cache's future.
+    /// `from` may be ahead of the cache: the events in between arrive live, and the watcher
+    /// drops everything at or below `from`.
     pub fn subscribe(&self, from: Option<i64>) -> Result<Subscription, ApiError> {
         let state = self.read();
         let initial = match from {
@@ -238,7 +235,7 @@ impl WatchCache {
 
     /// The run loop: list, then follow the storage watch; relist when history is compacted
     /// under us; re-watch after a broken stream (etcd restarted).
-    async fn run(self: Arc<Self>, mut progress_rx: mpsc::UnboundedReceiver<()>) {
+    async fn run(self: Arc<Self>) {
         let prefix = self.resource.prefix("");
         let mut need_list = true;
         loop {
@@ -272,12 +269,7 @@ impl WatchCache {
                         }
                         None => { tokio::time::sleep(Duration::from_secs(1)).await; break; }
                     },
-                    Some(()) = progress_rx.recv() => watch.request_progress(),
-                    _ = bookmark_tick.tick() => {
-                        if self.read().tx.receiver_count() > 0 {
-                            watch.request_progress();
-                        }
-                    }
+                    _ = bookmark_tick.tick() => self.bookmark(),
                 }
             }
         }
@@ -319,6 +311,17 @@ impl WatchCache {
         drop(state);
         self.rv_tx.send_replace(revision);
         Ok(())
+    }
+
+    /// Tell bookmark-allowing watchers the revision of the last event applied (safe to resume
+    /// from: every change up to it has been sent to them, in order, before this bookmark).
+    fn bookmark(&self) {
+        let state = self.read();
+        if state.tx.receiver_count() > 0 && state.rv > 0 {
+            let _ = state
+                .tx
+                .send(Arc::new(CacheEvent::Bookmark { rv: state.rv }));
+        }
     }
 
     /// Fold one storage event into the state and broadcast it.

@@ -297,10 +297,12 @@ async fn label_and_field_selectors_filter_lists(s: &TestServer) {
         "an empty list has items: [] never null"
     );
     assert!(l["metadata"]["resourceVersion"].is_string());
-    // The same selection from the watch cache.
+    // The same selection from the watch cache, "not older than" the consistent list's version
+    // (with resourceVersion=0 the cache may answer before it has seen the newest writes).
+    let rv = l["metadata"]["resourceVersion"].as_str().unwrap().to_string();
     let (_, l) = s
         .api
-        .get(&format!("{CMS}?labelSelector=app%3Dweb&resourceVersion=0"))
+        .get(&format!("{CMS}?labelSelector=app%3Dweb&resourceVersion={rv}"))
         .await;
     assert_eq!(names(&l), ["a", "b"]);
     // Pod field selectors.

@@ -132,7 +132,7 @@ async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
         &api.call_as(
             "PATCH",
             &format!("{CMS}/exists"),
-            "application/strategic-merge-patch+json",
+            "application/apply-patch+yaml",
             Some(json!({})),
         )
         .await,

@@ -133,7 +133,13 @@ impl Registry {
         }
         let min = parse_rv(rv)?.unwrap_or(0);
         let cache = self.cache(res);
-        cache.wait_fresh(min).await?;
+        // "Not older than N": the cache answers only if it has seen events up to N (or, for
+        // 0, once it is filled); otherwise a consistent read from storage is just as correct.
+        if cache.resource_version() < min.max(1) {
+            if min > 0 || cache.wait_ready().await.is_err() {
+                return self.list_from_storage(res, ns, q).await;
+            }
+        }
         let (objects, rv) = cache.list(ns);
         let items = objects
             .into_iter()

@@ -13,6 +13,7 @@ pub mod create;
 pub mod delete;
 pub mod list;
 pub mod patch;
+pub mod strategic;
 pub mod strategy;
 pub mod subresources;
 pub mod update;

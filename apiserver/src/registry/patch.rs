@@ -10,8 +10,10 @@
 //! - **JSON patch** (RFC 6902, `application/json-patch+json`): a list of operations
 //!   (`add`, `remove`, `replace`, `move`, `copy`, `test`) on JSON pointers.
 //!
-//! Strategic merge patch (lists merged by key, as `kubectl apply` needs) and server-side apply
-//! are answered with 415 for now. Upstream: `endpoints/handlers/patch.go`.
+//! - **Strategic merge patch** (`application/strategic-merge-patch+json`): a merge patch whose
+//!   lists merge by key, as `kubectl apply` and `kubectl set image` need (see `strategic.rs`).
+//!
+//! Server-side apply (`application/apply-patch+yaml`) is answered with 415 for now. Upstream: `endpoints/handlers/patch.go`.
 
 use super::update::Part;
 use super::Registry;
@@ -24,6 +26,7 @@ use serde_json::Value;
 pub enum PatchType {
     Merge,
     Json,
+    Strategic,
 }
 
 impl PatchType {
@@ -32,9 +35,10 @@ impl PatchType {
         match content_type.split(';').next().unwrap_or("").trim() {
             "application/merge-patch+json" => Ok(PatchType::Merge),
             "application/json-patch+json" => Ok(PatchType::Json),
+            "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
             other => Err(ApiError {
                 message: format!(
-                    "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json"
+                    "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
                 ),
                 ..ApiError::unsupported_media_type(other)
             }),
@@ -58,7 +62,7 @@ impl Registry {
             .pointer("/metadata/resourceVersion")
             .and_then(Value::as_str)
         {
-            Some(rv) if kind == PatchType::Merge => super::update::parse_rv(rv)?,
+            Some(rv) if kind != PatchType::Json => super::update::parse_rv(rv)?,
             _ => None,
         };
         self.guaranteed_update(res, ns, name, precondition, part, |current| {
@@ -88,6 +92,7 @@ pub fn apply(kind: PatchType, target: &Value, patch: &Value) -> Result<Value, Ap
             Ok(out)
         }
         PatchType::Json => json_patch(target, patch),
+        PatchType::Strategic => super::strategic::apply(target, patch),
     }
 }
 

@@ -39,6 +39,7 @@ pub fn decode(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
         | "application/json"
         | "*/*"
         | "application/merge-patch+json"
+        | "application/strategic-merge-patch+json"
         | "application/json-patch+json" => serde_json::from_slice(bytes)
             .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}"))),
         "application/yaml" | "application/x-yaml" | "text/yaml" => {

@@ -142,7 +142,7 @@ async fn serve(
                 Some(Subresource::Scale) => {
                     // Pinned only if the patch itself names a resourceVersion.
                     let pinned = match kind {
-                        PatchType::Merge => parse_rv(
+                        PatchType::Merge | PatchType::Strategic => parse_rv(
                             patch
                                 .pointer("/metadata/resourceVersion")
                                 .and_then(Value::as_str)

@@ -210,7 +210,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[("type", "type", "")],
-        strategy: &strategy::Generic,
+        strategy: &strategy::SecretStrategy,
         decode: typed::<core::v1::Secret>,
     },
     Resource {

@@ -299,10 +299,15 @@ async fn label_and_field_selectors_filter_lists(s: &TestServer) {
     assert!(l["metadata"]["resourceVersion"].is_string());
     // The same selection from the watch cache, "not older than" the consistent list's version
     // (with resourceVersion=0 the cache may answer before it has seen the newest writes).
-    let rv = l["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    let rv = l["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, l) = s
         .api
-        .get(&format!("{CMS}?labelSelector=app%3Dweb&resourceVersion={rv}"))
+        .get(&format!(
+            "{CMS}?labelSelector=app%3Dweb&resourceVersion={rv}"
+        ))
         .await;
     assert_eq!(names(&l), ["a", "b"]);
     // Pod field selectors.
@@ -438,4 +443,49 @@ async fn cluster_scoped_nodes_keep_the_status_they_are_created_with(s: &TestServ
         404,
         "nodes live in no namespace"
     );
+}
+
+#[tokio::test]
+async fn new_objects_are_defaulted_as_upstream_and_client_values_win() {
+    let s = TestServer::start(common::Backend::Memory, 100)
+        .await
+        .expect("server");
+    let (_, p) = s.api.post(PODS, pod("d")).await;
+    let spec = &p["spec"];
+    assert_eq!(
+        (spec["restartPolicy"].clone(), spec["dnsPolicy"].clone()),
+        (json!("Always"), json!("ClusterFirst"))
+    );
+    assert_eq!(spec["terminationGracePeriodSeconds"], 30);
+    assert_eq!(spec["schedulerName"], "default-scheduler");
+    assert_eq!(
+        spec["containers"][0]["imagePullPolicy"], "Always",
+        "busybox has no tag"
+    );
+    let (_, d) = s.api.post(DEPLOYS, deployment("dd", 2)).await;
+    assert_eq!(d["spec"]["strategy"]["rollingUpdate"]["maxSurge"], "25%");
+    assert_eq!(d["spec"]["revisionHistoryLimit"], 10);
+    assert_eq!(d["spec"]["replicas"], 2, "the client's value wins");
+    // An update that changes nothing the client owns is still no change: defaults are stable.
+    let (_, again) = s
+        .api
+        .put(&format!("{DEPLOYS}/dd"), deployment("dd", 2))
+        .await;
+    assert_eq!(again["metadata"]["generation"], 1);
+    assert_eq!(
+        again["metadata"]["resourceVersion"],
+        d["metadata"]["resourceVersion"]
+    );
+    let (_, svc) = s
+        .api
+        .post(
+            "/api/v1/namespaces/default/services",
+            json!({"metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}}),
+        )
+        .await;
+    assert_eq!(
+        svc["spec"]["ports"][0],
+        json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+    );
+    assert_eq!(svc["spec"]["type"], "ClusterIP");
 }

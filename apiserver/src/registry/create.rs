@@ -28,6 +28,7 @@ impl Registry {
         }
         generate_name(&mut obj);
         let mut obj = decode_typed(res, obj)?;
+        res.strategy.default(&mut obj);
 
         // Fields the server owns, whatever the client sent.
         if res.has(Subresource::Status) && !res.strategy.keeps_status_on_create() {

@@ -78,11 +78,15 @@ impl Registry {
     {
         let key = res.key(ns, name);
         loop {
-            let (old, kv) = self.get_kv(res, ns, name).await?;
+            let (mut old, kv) = self.get_kv(res, ns, name).await?;
+            // Upstream defaults what it reads from storage too, so an object stored before a
+            // default existed does not look "changed" by it.
+            res.strategy.default(&mut old);
             if precondition.is_some_and(|p| p != kv.mod_revision) {
                 return Err(ApiError::stale(res.group, res.plural, name));
             }
             let mut new = compute(&old)?;
+            res.strategy.default(&mut new);
             prepare_for_update(res, &old, &mut new, part)?;
             if new == old {
                 // Nothing changed: no write, no new resourceVersion, no watch event.

@@ -7,6 +7,7 @@
 //! `pkg/registry/core/pod/strategy.go`) implementing `rest.RESTCreateStrategy` and friends;
 //! this trait is the small subset we need so far.
 
+pub mod defaults;
 pub mod namespaces;
 pub mod nodes;
 pub mod pods;
@@ -34,6 +35,10 @@ pub trait Strategy: Sync {
     fn keeps_status_on_create(&self) -> bool {
         false
     }
+
+    /// Fill in the fields a client may leave out (`restartPolicy: Always`, ...). Runs on every
+    /// create and update, before validation, as upstream's defaulting runs on every decode.
+    fn default(&self, _obj: &mut Value) {}
 
     /// Fill in what the server owns on a new object (e.g. a pod's `status.phase: Pending`).
     fn prepare_for_create(&self, _obj: &mut Value) {}
@@ -65,6 +70,23 @@ impl Strategy for Workload {
     fn tracks_generation(&self) -> bool {
         true
     }
+
+    fn default(&self, obj: &mut Value) {
+        match obj.get("kind").and_then(Value::as_str) {
+            Some("Deployment") => defaults::deployment(obj),
+            Some("ReplicaSet") => defaults::replica_set(obj),
+            Some("Job") => defaults::job(obj),
+            _ => {}
+        }
+    }
+}
+
+/// Secrets: `type: Opaque` unless said otherwise.
+pub struct SecretStrategy;
+impl Strategy for SecretStrategy {
+    fn default(&self, obj: &mut Value) {
+        defaults::secret(obj);
+    }
 }
 
 /// Services: names are DNS labels, because they become `NAME.NAMESPACE.svc` DNS names.
@@ -72,5 +94,9 @@ pub struct ServiceStrategy;
 impl Strategy for ServiceStrategy {
     fn name_is_label(&self) -> bool {
         true
+    }
+
+    fn default(&self, obj: &mut Value) {
+        defaults::service(obj);
     }
 }

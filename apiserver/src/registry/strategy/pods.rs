@@ -11,6 +11,10 @@ pub struct PodStrategy;
 pub const DEFAULT_GRACE_SECONDS: i64 = 30;
 
 impl Strategy for PodStrategy {
+    fn default(&self, obj: &mut Value) {
+        super::defaults::pod(obj);
+    }
+
     fn prepare_for_create(&self, obj: &mut Value) {
         let qos = qos_class(obj);
         obj["status"] = json!({"phase": "Pending", "qosClass": qos});

@@ -7,6 +7,7 @@
 
 use super::codec::{self, decode, read_body, respond, respond_json_bytes};
 use super::request_info::{self, RequestInfo};
+use super::table::{self, TableRequest};
 use super::App;
 use crate::registry::delete::DeleteOptions;
 use crate::registry::list::{ListOutput, ListQuery};
@@ -75,24 +76,34 @@ async fn serve(
         Ok(q)
     };
 
+    // `kubectl get` asks for a Table (server-side printing) instead of the objects themselves.
+    let wants_table = || table::negotiate(headers, &query);
+
     match (info.verb, sub) {
-        ("get", None) => Ok(respond(
-            headers,
-            StatusCode::OK,
-            &app.registry.get(res, ns, name).await?,
-        )),
-        ("get", Some(Subresource::Status)) => Ok(respond(
-            headers,
-            StatusCode::OK,
-            &app.registry.get(res, ns, name).await?,
-        )),
+        ("get", None | Some(Subresource::Status)) => {
+            let table = wants_table()?;
+            let obj = app.registry.get(res, ns, name).await?;
+            let body = match table {
+                Some(t) => t.object(res, &obj, true, chrono::Utc::now()),
+                None => obj,
+            };
+            Ok(respond(headers, StatusCode::OK, &body))
+        }
         ("get", Some(Subresource::Scale)) => Ok(respond(
             headers,
             StatusCode::OK,
             &app.registry.get_scale(res, ns, name).await?,
         )),
         ("list", None) => {
+            let table = wants_table()?;
             let out = app.registry.list(res, ns, &list_query()?).await?;
+            if let Some(t) = table {
+                return Ok(respond(
+                    headers,
+                    StatusCode::OK,
+                    &list_table(&t, res, &out)?,
+                ));
+            }
             Ok(respond_json_bytes(
                 headers,
                 StatusCode::OK,
@@ -100,7 +111,8 @@ async fn serve(
             ))
         }
         ("watch", None) => {
-            super::watch::serve(app.clone(), res, ns, name, &query, list_query()?).await
+            let table = wants_table()?;
+            super::watch::serve(app.clone(), res, ns, name, &query, list_query()?, table).await
         }
         ("create", None) => {
             let obj = decode(headers, &read_body(body).await?)?;
@@ -263,4 +275,17 @@ fn list_body(res: &Resource, out: &ListOutput) -> Vec<u8> {
     }
     body.extend_from_slice(b"]}");
     body
+}
+
+/// A list as a Table: each encoded item is read back into a value for its printer.
+fn list_table(t: &TableRequest, res: &Resource, out: &ListOutput) -> Result<Value, ApiError> {
+    let items = out
+        .items
+        .iter()
+        .map(|item| serde_json::from_slice(item))
+        .collect::<Result<Vec<Value>, _>>()
+        .map_err(|e| ApiError::internal(format!("a stored object is not valid JSON: {e}")))?;
+    let rv = out.resource_version.to_string();
+    let now = chrono::Utc::now();
+    Ok(t.list(res, &items, &rv, out.continue_token.as_deref(), now))
 }

@@ -3,6 +3,7 @@
 //! ```text
 //! request ─► track (log line + metrics) ─► /version /api /apis ... (discovery.rs)
 //!                                       └► any resource URL ─► handlers.rs ─► registry
+//!                                            (a Table for `kubectl get`: table.rs + printers/)
 //! ```
 //! Upstream builds the same chain in `k8s.io/apiserver/pkg/server/config.go`
 //! (`DefaultBuildHandlerChain`), with authentication and authorization in it as well;
@@ -12,7 +13,9 @@ pub mod codec;
 pub mod discovery;
 pub mod handlers;
 pub mod metrics;
+pub mod printers;
 pub mod request_info;
+pub mod table;
 pub mod watch;
 
 use crate::registry::Registry;

@@ -11,6 +11,7 @@
 //! client's picture of "everything matching my selector" would go stale. Upstream:
 //! `endpoints/handlers/watch.go` and `storage/cacher/cache_watcher.go`.
 
+use super::table::{TableRequest, WatchTables};
 use super::App;
 use crate::registry::list::ListQuery;
 use crate::registry::update::parse_rv;
@@ -44,6 +45,7 @@ pub async fn serve(
     name: &str,
     query: &HashMap<String, String>,
     selection: ListQuery,
+    table: Option<TableRequest>,
 ) -> Result<Response, ApiError> {
     let from = match query.get("resourceVersion").map(String::as_str) {
         None | Some("") | Some("0") => None,
@@ -89,6 +91,7 @@ pub async fn serve(
         selection,
         bookmarks,
         after: from.unwrap_or(0),
+        table: table.map(WatchTables::new),
     };
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(64);
     app.metrics.watchers(res.plural, 1);
@@ -236,6 +239,9 @@ struct Watcher {
     /// Only changes after this resourceVersion are sent (0 for a watch that began with the
     /// current state): a client must never see a change it has already seen.
     after: i64,
+    /// Set when the client asked for Tables (`kubectl get -w`): each object becomes a one-row
+    /// Table. BOOKMARK and ERROR events keep their plain objects.
+    table: Option<WatchTables>,
 }
 
 impl Watcher {
@@ -310,9 +316,9 @@ impl Watcher {
                 let now = self.selects(object);
                 let before = prev.as_ref().is_some_and(|p| self.selects(p));
                 match (kind, before, now) {
-                    (EventType::Added, _, true) => Some(line("ADDED", &object.json)),
-                    (EventType::Modified, true, true) => Some(line("MODIFIED", &object.json)),
-                    (EventType::Modified, false, true) => Some(line("ADDED", &object.json)),
+                    (EventType::Added, _, true) => Some(self.event("ADDED", object)),
+                    (EventType::Modified, true, true) => Some(self.event("MODIFIED", object)),
+                    (EventType::Modified, false, true) => Some(self.event("ADDED", object)),
                     (EventType::Modified, true, false) => {
                         // It left our selection: DELETED, showing its last matching state at
                         // this event's resourceVersion (as upstream's cacheWatcher does).
@@ -322,15 +328,23 @@ impl Watcher {
                             "resourceVersion",
                             Some(rv.to_string().into()),
                         );
-                        Some(line(
-                            "DELETED",
-                            &serde_json::to_vec(&last).unwrap_or_default(),
-                        ))
+                        Some(self.event("DELETED", &CachedObject::new(last)))
                     }
-                    (EventType::Deleted, true, _) => Some(line("DELETED", &object.json)),
+                    (EventType::Deleted, true, _) => Some(self.event("DELETED", object)),
                     _ => None,
                 }
             }
+        }
+    }
+
+    /// One event line carrying `object`, or its one-row Table if the client asked for Tables.
+    fn event(&self, kind: &str, object: &CachedObject) -> Bytes {
+        match &self.table {
+            Some(tables) => line(
+                kind,
+                &tables.encode(self.res, &object.value, chrono::Utc::now()),
+            ),
+            None => line(kind, &object.json),
         }
     }
 }

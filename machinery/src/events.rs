@@ -31,6 +31,9 @@ impl EventType {
     }
 }
 
+/// How many distinct events a recorder remembers for aggregation.
+const MAX_REMEMBERED: usize = 4096;
+
 /// What makes two events "the same" for aggregation.
 type Key = (String, String, String, String, &'static str, String, String);
 
@@ -123,10 +126,13 @@ impl EventRecorder {
     }
 
     fn remember(&self, key: Key, namespace: &str, name: &str, count: i32) {
-        self.sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, (namespace.to_string(), name.to_string(), count));
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded memory: upstream keeps an LRU of 4096 events; forgetting them all at once is
+        // cruder but safe (the next repeat simply starts a new Event).
+        if sent.len() >= MAX_REMEMBERED {
+            sent.clear();
+        }
+        sent.insert(key, (namespace.to_string(), name.to_string(), count));
     }
 }
 

@@ -26,10 +26,17 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct Informer<K> {
     store: Store<K>,
     handlers: Handlers<K>,
-    task: Arc<Mutex<Option<Starter>>>,
+    task: Arc<Mutex<Task>>,
 }
 
 type Starter = Box<dyn FnOnce() -> tokio::task::JoinHandle<()> + Send>;
+
+/// Where an informer's watch task is in its life.
+enum Task {
+    NotStarted(Starter),
+    Running(tokio::task::JoinHandle<()>),
+    Stopped,
+}
 
 impl<K> Clone for Informer<K> {
     fn clone(&self) -> Self {
@@ -70,7 +77,7 @@ where
         Informer {
             store,
             handlers,
-            task: Arc::new(Mutex::new(Some(starter))),
+            task: Arc::new(Mutex::new(Task::NotStarted(starter))),
         }
     }
 
@@ -91,10 +98,21 @@ where
 
     /// Start watching (once; later calls do nothing).
     pub fn start(&self) {
-        let starter = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(start) = starter {
-            start();
+        let mut task = self.task.lock().unwrap_or_else(|p| p.into_inner());
+        *task = match std::mem::replace(&mut *task, Task::Stopped) {
+            Task::NotStarted(start) => Task::Running(start()),
+            already => already,
+        };
+    }
+
+    /// Stop watching (e.g. when leadership is lost). The store keeps its last contents; a
+    /// stopped informer cannot be started again.
+    pub fn stop(&self) {
+        let mut task = self.task.lock().unwrap_or_else(|p| p.into_inner());
+        if let Task::Running(handle) = &*task {
+            handle.abort();
         }
+        *task = Task::Stopped;
     }
 }
 

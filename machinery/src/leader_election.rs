@@ -112,25 +112,29 @@ impl LeaderElector {
         tracing::info!(identity = %self.config.identity, lease = %self.config.lease_name, "became leader");
         let (tx, rx) = watch::channel(true);
         let work = tokio::spawn(lead(Leadership { rx }));
-        // Renew until we cannot, or until asked to stop.
+        // Renew until we cannot, or until asked to stop. We stop leading the moment the renew
+        // deadline passes without a renewal, not a retry period later: the margin between
+        // renew_deadline and lease_duration is what keeps a successor from overlapping us.
         let mut last_renew = Instant::now();
         let released = loop {
+            let deadline = last_renew + self.config.renew_deadline;
             tokio::select! {
                 _ = tokio::time::sleep(self.config.retry_period) => {}
+                _ = tokio::time::sleep_until(deadline) => {
+                    tracing::warn!(identity = %self.config.identity, "failed to renew the lease in time; stopping");
+                    break false;
+                }
                 _ = &mut shutdown => break true,
             }
             // Each attempt may take at most what is left of the renew deadline: a request
             // stuck in retries must not keep us "leading" past it.
-            let left = self
-                .config
-                .renew_deadline
-                .saturating_sub(last_renew.elapsed());
+            let left = deadline.saturating_duration_since(Instant::now());
             let renewed = tokio::time::timeout(left, self.try_acquire_or_renew())
                 .await
                 .unwrap_or(false);
             if renewed {
                 last_renew = Instant::now();
-            } else if last_renew.elapsed() >= self.config.renew_deadline {
+            } else if Instant::now() >= deadline {
                 tracing::warn!(identity = %self.config.identity, "failed to renew the lease in time; stopping");
                 break false;
             }

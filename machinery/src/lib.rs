@@ -10,8 +10,17 @@
 //! - [`status`]: `ApiError`, the one error every API call can return, and its `Status` JSON
 //!   (`NotFound`, `Conflict`, `Invalid`, ...). Mirrors `apimachinery/pkg/api/errors/errors.go`.
 //! - [`meta`]: small helpers for reading and writing `metadata` on an object held as JSON.
-//! - [`labels`]: label selectors (`app=web,tier in (a,b)`). Mirrors `apimachinery/pkg/labels`.
-//! - [`fields`]: field selectors (`spec.nodeName=n1`). Mirrors `apimachinery/pkg/fields`.
+//! - [`labels`], [`fields`]: label and field selectors. Mirror `apimachinery/pkg/{labels,fields}`.
+//! - [`client`]: kubeconfig and TLS ([`client::config`]), the rate-limited REST client with
+//!   retries, and typed [`client::Api`]. Mirrors `client-go/rest` and `tools/clientcmd`.
+//! - [`flowcontrol`]: the token bucket behind client QPS and work-queue limits.
+//! - [`watcher`]: list, then watch forever, recovering from everything (a state machine).
+//! - [`store`], [`reflector`], [`informer`]: the indexed cache of watched objects, kept equal to
+//!   the server, with event handlers, and shared per process. Mirror `client-go/tools/cache`.
+//! - [`workqueue`]: de-duplicating, rate-limited queues of keys for controllers.
+//! - [`leader_election`], [`events`]: one active copy among several, and Events for people.
+//!
+//! `docs/machinery.md` walks through all of it; `examples/` has runnable programs.
 
 pub mod client;
 pub mod events;

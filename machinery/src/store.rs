@@ -87,7 +87,8 @@ struct Inner<K> {
     objects: DashMap<String, Arc<K>>,
     indexers: HashMap<&'static str, IndexFn<K>>,
     /// (index name, indexed value) -> keys of the objects indexed there.
-    indices: DashMap<(&'static str, String), HashSet<String>>,
+    /// index name -> (indexed value -> keys of the objects indexed there): two hash lookups.
+    indices: HashMap<&'static str, DashMap<String, HashSet<String>>>,
     synced: AtomicBool,
 }
 
@@ -126,9 +127,8 @@ impl<K: Metadata<Ty = ObjectMeta>> Store<K> {
         let Some(keys) = self
             .inner
             .indices
-            .iter()
-            .find(|e| e.key().0 == index && e.key().1 == value)
-            .map(|e| e.value().clone())
+            .get(index)
+            .and_then(|values| values.get(value).map(|keys| keys.clone()))
         else {
             return Vec::new();
         };
@@ -167,10 +167,14 @@ pub struct Writer<K> {
 impl<K: Metadata<Ty = ObjectMeta>> Writer<K> {
     /// A new, empty store with these indexers.
     pub fn new(indexers: Vec<(&'static str, IndexFn<K>)>) -> Self {
+        let indices = indexers
+            .iter()
+            .map(|(name, _)| (*name, DashMap::new()))
+            .collect();
         let inner = Inner {
             objects: DashMap::new(),
             indexers: indexers.into_iter().collect(),
-            indices: DashMap::new(),
+            indices,
             synced: AtomicBool::new(false),
         };
         Writer {
@@ -212,23 +216,26 @@ impl<K: Metadata<Ty = ObjectMeta>> Writer<K> {
 
     fn index(&self, key: &str, obj: &K) {
         for (name, f) in &self.store.inner.indexers {
+            let Some(values) = self.store.inner.indices.get(name) else {
+                continue;
+            };
             for value in f(obj) {
-                self.store
-                    .inner
-                    .indices
-                    .entry((name, value))
-                    .or_default()
-                    .insert(key.to_string());
+                values.entry(value).or_default().insert(key.to_string());
             }
         }
     }
 
     fn unindex(&self, key: &str, obj: &K) {
         for (name, f) in &self.store.inner.indexers {
+            let Some(values) = self.store.inner.indices.get(name) else {
+                continue;
+            };
             for value in f(obj) {
-                if let Some(mut keys) = self.store.inner.indices.get_mut(&(*name, value)) {
+                if let Some(mut keys) = values.get_mut(&value) {
                     keys.remove(key);
                 }
+                // Forget a value nothing is indexed under any more.
+                values.remove_if(&value, |_, keys| keys.is_empty());
             }
         }
     }

@@ -47,11 +47,20 @@ enum State<K> {
     Empty,
     /// We know everything as of `resource_version`: open a watch from there.
     Listed { resource_version: String },
-    /// A watch is open; `resource_version` is the last one seen on it.
-    Watching {
-        resource_version: String,
-        stream: BoxStream<'static, Result<WatchEvent<K>, Error>>,
-    },
+    /// A watch is open.
+    Watching(OpenWatch<K>),
+}
+
+/// A watch in progress.
+struct OpenWatch<K> {
+    /// The last resourceVersion seen on it.
+    resource_version: String,
+    stream: BoxStream<'static, Result<WatchEvent<K>, Error>>,
+    /// When it was opened, and whether anything came yet: a watch that ends at once having
+    /// sent nothing counts as a failure (backoff), or a server closing every watch at once
+    /// would make us spin.
+    opened: tokio::time::Instant,
+    seen: bool,
 }
 
 /// How long the server should keep each watch open (upstream picks 5-10 minutes at random,
@@ -139,59 +148,72 @@ where
                 ..params.clone()
             };
             match api.watch(&watch_params, &resource_version).await {
-                Ok(stream) => (
-                    None,
-                    State::Watching {
+                Ok(stream) => {
+                    let watch = OpenWatch {
                         resource_version,
                         stream: stream.boxed(),
-                    },
-                ),
+                        opened: tokio::time::Instant::now(),
+                        seen: false,
+                    };
+                    (None, State::Watching(watch))
+                }
                 Err(e) if e.is_expired() => (None, State::Empty),
                 Err(e) => (Some(Err(e)), State::Listed { resource_version }),
             }
         }
-        State::Watching {
-            resource_version,
-            mut stream,
-        } => match stream.next().await {
-            Some(Ok(WatchEvent::Added(obj) | WatchEvent::Modified(obj))) => {
-                let resource_version = rv_of(&obj).unwrap_or(resource_version);
-                (
-                    Some(Ok(Event::Applied(obj))),
-                    State::Watching {
-                        resource_version,
-                        stream,
+        State::Watching(mut watch) => {
+            let event = watch.stream.next().await;
+            if matches!(event, Some(Ok(_))) {
+                watch.seen = true;
+            }
+            match event {
+                Some(Ok(WatchEvent::Added(obj) | WatchEvent::Modified(obj))) => {
+                    watch.resource_version = rv_of(&obj).unwrap_or(watch.resource_version);
+                    (Some(Ok(Event::Applied(obj))), State::Watching(watch))
+                }
+                Some(Ok(WatchEvent::Deleted(obj))) => {
+                    watch.resource_version = rv_of(&obj).unwrap_or(watch.resource_version);
+                    (Some(Ok(Event::Deleted(obj))), State::Watching(watch))
+                }
+                Some(Ok(WatchEvent::Bookmark {
+                    resource_version, ..
+                })) => {
+                    watch.resource_version = resource_version;
+                    (None, State::Watching(watch))
+                }
+                Some(Ok(WatchEvent::ErrorStatus(_) | WatchEvent::ErrorOther(_))) => (
+                    Some(Err(Error::Decode("the watch sent an error event".into()))),
+                    State::Listed {
+                        resource_version: watch.resource_version,
                     },
-                )
-            }
-            Some(Ok(WatchEvent::Deleted(obj))) => {
-                let resource_version = rv_of(&obj).unwrap_or(resource_version);
-                (
-                    Some(Ok(Event::Deleted(obj))),
-                    State::Watching {
-                        resource_version,
-                        stream,
+                ),
+                // History is gone: the only safe thing is a fresh list.
+                Some(Err(e)) if e.is_expired() => (None, State::Empty),
+                Some(Err(e)) => (
+                    Some(Err(e)),
+                    State::Listed {
+                        resource_version: watch.resource_version,
                     },
-                )
+                ),
+                // Closed at once with nothing sent: a failure, so that we back off (client-go
+                // treats a watch shorter than a second the same way).
+                None if !watch.seen && watch.opened.elapsed() < Duration::from_secs(1) => (
+                    Some(Err(Error::Transport(
+                        "the watch was closed as soon as it opened".into(),
+                    ))),
+                    State::Listed {
+                        resource_version: watch.resource_version,
+                    },
+                ),
+                // The server closed the watch (timeoutSeconds, or it is shutting down): resume.
+                None => (
+                    None,
+                    State::Listed {
+                        resource_version: watch.resource_version,
+                    },
+                ),
             }
-            Some(Ok(WatchEvent::Bookmark {
-                resource_version, ..
-            })) => (
-                None,
-                State::Watching {
-                    resource_version,
-                    stream,
-                },
-            ),
-            Some(Ok(WatchEvent::ErrorStatus(_) | WatchEvent::ErrorOther(_))) => {
-                (None, State::Listed { resource_version })
-            }
-            // History is gone: the only safe thing is a fresh list.
-            Some(Err(e)) if e.is_expired() => (None, State::Empty),
-            Some(Err(e)) => (Some(Err(e)), State::Listed { resource_version }),
-            // The server closed the watch (timeoutSeconds, or it is shutting down): resume.
-            None => (None, State::Listed { resource_version }),
-        },
+        }
     }
 }
 

@@ -135,10 +135,8 @@ impl Registry {
         let cache = self.cache(res);
         // "Not older than N": the cache answers only if it has seen events up to N (or, for
         // 0, once it is filled); otherwise a consistent read from storage is just as correct.
-        if cache.resource_version() < min.max(1) {
-            if min > 0 || cache.wait_ready().await.is_err() {
-                return self.list_from_storage(res, ns, q).await;
-            }
+        if cache.resource_version() < min.max(1) && (min > 0 || cache.wait_ready().await.is_err()) {
+            return self.list_from_storage(res, ns, q).await;
         }
         let (objects, rv) = cache.list(ns);
         let items = objects

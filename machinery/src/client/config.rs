@@ -50,7 +50,8 @@ pub struct Config {
     pub burst: u32,
     /// `User-Agent` header; components replace it with [`Config::with_user_agent`].
     pub user_agent: String,
-    /// Whole-request timeout; `None` waits forever (watches need that).
+    /// How long to wait for the response headers of each attempt; `None` waits forever. (The
+    /// body is not covered: a watch body lasts minutes by design.)
     pub timeout: Option<Duration>,
 }
 

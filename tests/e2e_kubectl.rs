@@ -301,3 +301,28 @@ fn kubectl_apply_creates_configures_and_leaves_unchanged_and_set_image_patches_o
     ]);
     assert_eq!(names.trim(), "web");
 }
+
+#[test]
+fn kubectl_validation_modes_reject_warn_about_or_ignore_a_misspelled_field() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("memory");
+    let typo = manifest(&c, "typo.yaml", &POD.replace("    command:", "    comand:"));
+    let err = c.fails(&["create", "-f", &typo]);
+    assert!(
+        err.contains(r#"Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].comand""#),
+        "{err}"
+    );
+    let out = c.kubectl(&["create", "-f", &typo, "--validate=warn"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(r#"Warning: unknown field "spec.containers[0].comand""#),
+        "{stderr}"
+    );
+    c.ok(&["delete", "pod", "web"]);
+    assert!(c
+        .ok(&["create", "-f", &typo, "--validate=false"])
+        .contains("pod/web created"));
+}

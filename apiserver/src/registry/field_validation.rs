@@ -4,7 +4,8 @@
 //! types and drops what does not fit. Since Kubernetes 1.27 the client chooses, with the
 //! `fieldValidation` query parameter (kubectl sends `Strict` unless told otherwise):
 //!
-//! - `Strict`: reject the request, 400 `strict decoding error: unknown field "spec.contianers"`;
+//! - `Strict`: reject the request, 400 `Pod in version "v1" cannot be handled as a Pod: strict
+//!   decoding error: unknown field "spec.contianers"`;
 //! - `Warn` (the server's default): accept it, and say so in a `Warning` header, which kubectl
 //!   prints as `Warning: unknown field "spec.contianers"`;
 //! - `Ignore`: drop such fields quietly, the old behaviour.
@@ -61,9 +62,12 @@ impl FieldValidation {
             .map(|f| format!("unknown field {f:?}"))
             .collect();
         if self == FieldValidation::Strict && !messages.is_empty() {
+            // Worded as upstream's decoder words it; kubectl prints it as is.
             return Err(ApiError::bad_request(format!(
-                "strict decoding error: {}",
-                messages.join(", ")
+                "{kind} in version {version:?} cannot be handled as a {kind}: strict decoding error: {}",
+                messages.join(", "),
+                kind = res.kind,
+                version = res.version,
             )));
         }
         Ok(messages)
@@ -124,9 +128,10 @@ mod tests {
     fn strict_turns_unknown_fields_into_a_400() {
         let body = json!({"metadata": {"name": "p"}, "spec": {"containers": [], "bogus": 1}});
         let err = FieldValidation::Strict.check(pods(), &body).unwrap_err();
+        assert_eq!(err.code, 400);
         assert_eq!(
-            (err.code, err.message.as_str()),
-            (400, "strict decoding error: unknown field \"spec.bogus\"")
+            err.message,
+            "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.bogus\""
         );
     }
 

@@ -10,6 +10,7 @@ use super::request_info::{self, RequestInfo};
 use super::table::{self, TableRequest};
 use super::App;
 use crate::registry::delete::DeleteOptions;
+use crate::registry::field_validation::FieldValidation;
 use crate::registry::list::{ListOutput, ListQuery};
 use crate::registry::patch::PatchType;
 use crate::registry::update::{parse_rv, Part};
@@ -116,8 +117,12 @@ async fn serve(
         }
         ("create", None) => {
             let obj = decode(headers, &read_body(body).await?)?;
+            let warnings = field_validation(&query)?.check(res, &obj)?;
             let created = app.registry.create(res, ns, obj).await?;
-            Ok(respond(headers, StatusCode::CREATED, &created))
+            Ok(with_warnings(
+                respond(headers, StatusCode::CREATED, &created),
+                &warnings,
+            ))
         }
         ("create", Some(Subresource::Binding)) => {
             let binding = decode(headers, &read_body(body).await?)?;
@@ -135,8 +140,12 @@ async fn serve(
             } else {
                 Part::Main
             };
+            let warnings = field_validation(&query)?.check(res, &obj)?;
             let updated = app.registry.update(res, ns, name, obj, part).await?;
-            Ok(respond(headers, StatusCode::OK, &updated))
+            Ok(with_warnings(
+                respond(headers, StatusCode::OK, &updated),
+                &warnings,
+            ))
         }
         ("update", Some(Subresource::Scale)) => {
             let scale = decode(headers, &read_body(body).await?)?;
@@ -202,6 +211,23 @@ async fn serve(
         }
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// The `fieldValidation` query parameter (see `registry/field_validation.rs`).
+fn field_validation(query: &HashMap<String, String>) -> Result<FieldValidation, ApiError> {
+    FieldValidation::parse(query.get("fieldValidation").map(String::as_str))
+}
+
+/// Add one `Warning: 299 - "..."` header per warning; kubectl prints each as `Warning: ...`.
+fn with_warnings(mut resp: Response, warnings: &[String]) -> Response {
+    for warning in warnings {
+        let text = format!("299 - {:?}", warning);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&text) {
+            resp.headers_mut()
+                .append(axum::http::header::WARNING, value);
+        }
+    }
+    resp
 }
 
 /// The subresource named in the URL, if this resource has it (404 otherwise).

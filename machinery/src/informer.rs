@@ -9,14 +9,11 @@
 //! Upstream: `k8s.io/client-go/tools/cache/shared_informer.go` and
 //! `k8s.io/client-go/informers/factory.go`.
 
-use crate::client::api::Scoped;
+use crate::client::Object;
 use crate::client::{Api, Client, ListParams};
 use crate::reflector::{self, EventHandler, Handlers};
 use crate::store::{IndexFn, Store, Writer};
 use crate::watcher::watcher;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::{ListableResource, Metadata, Resource};
-use serde::{de::DeserializeOwned, Serialize};
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -50,16 +47,7 @@ impl<K> Clone for Informer<K> {
 
 impl<K> Informer<K>
 where
-    K: Resource
-        + ListableResource
-        + Metadata<Ty = ObjectMeta>
-        + DeserializeOwned
-        + Serialize
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    K::Scope: Scoped,
+    K: Object,
 {
     /// An informer for what `api` and `params` select. Nothing happens until [`Informer::start`].
     pub fn new(api: Api<K>, params: ListParams, indexers: Vec<(&'static str, IndexFn<K>)>) -> Self {
@@ -142,16 +130,7 @@ impl SharedInformerFactory {
         indexers: Vec<(&'static str, IndexFn<K>)>,
     ) -> Informer<K>
     where
-        K: Resource
-            + ListableResource
-            + Metadata<Ty = ObjectMeta>
-            + DeserializeOwned
-            + Serialize
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        K::Scope: Scoped,
+        K: Object,
     {
         let mut informers = self.informers.lock().unwrap_or_else(|p| p.into_inner());
         let key = (TypeId::of::<K>(), namespace.to_string());

@@ -21,13 +21,12 @@
 //! delivered twice; because a 410 leads to a full relist ([`Event::Restarted`]), nothing is
 //! lost: the consumer compares the new full list with what it had (see `reflector`).
 
-use crate::client::api::Scoped;
+use crate::client::Object;
 use crate::client::{Api, Error, ListParams};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, WatchEvent};
-use k8s_openapi::{ListableResource, Metadata, Resource};
-use serde::{de::DeserializeOwned, Serialize};
+use k8s_openapi::Metadata;
 use std::time::Duration;
 
 /// What the watcher tells its consumer.
@@ -81,16 +80,7 @@ pub fn watcher<K>(
     params: ListParams,
 ) -> impl Stream<Item = Result<Event<K>, Error>> + Send
 where
-    K: Resource
-        + ListableResource
-        + Metadata<Ty = ObjectMeta>
-        + DeserializeOwned
-        + Serialize
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    K::Scope: Scoped,
+    K: Object,
 {
     futures::stream::unfold((State::Empty, 0u32), move |(state, failures)| {
         let (api, params) = (api.clone(), params.clone());
@@ -123,16 +113,7 @@ async fn step<K>(
     state: State<K>,
 ) -> (Option<Result<Event<K>, Error>>, State<K>)
 where
-    K: Resource
-        + ListableResource
-        + Metadata<Ty = ObjectMeta>
-        + DeserializeOwned
-        + Serialize
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    K::Scope: Scoped,
+    K: Object,
 {
     match state {
         State::Empty => match list_all(api, params).await {
@@ -220,8 +201,7 @@ where
 /// List every page at one resourceVersion; returns the items and that resourceVersion.
 async fn list_all<K>(api: &Api<K>, params: &ListParams) -> Result<(Vec<K>, String), Error>
 where
-    K: Resource + ListableResource + DeserializeOwned + Serialize + Clone + Send + 'static,
-    K::Scope: Scoped,
+    K: Object,
 {
     let mut items = Vec::new();
     let mut page = ListParams {

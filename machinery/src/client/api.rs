@@ -14,8 +14,11 @@ use crate::ApiError;
 use futures::Stream;
 use http_body_util::BodyExt;
 use hyper::Method;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent;
-use k8s_openapi::{ClusterResourceScope, List, ListableResource, NamespaceResourceScope, Resource};
+use k8s_openapi::{
+    ClusterResourceScope, List, ListableResource, Metadata, NamespaceResourceScope, Resource,
+};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{json, Value};
 use std::marker::PhantomData;
@@ -29,6 +32,36 @@ impl Scoped for NamespaceResourceScope {
 }
 impl Scoped for ClusterResourceScope {
     const NAMESPACED: bool = false;
+}
+
+/// Everything the generic client code needs of a Kubernetes type: its group, version, kind and
+/// scope (`Resource`), a list kind, `metadata` of the usual shape, and JSON both ways. Every
+/// k8s-openapi object type qualifies; `Api<Pod>`, `watcher::<Deployment>`, `Informer<Node>` ...
+/// all just say `K: Object`.
+pub trait Object:
+    Resource<Scope: Scoped>
+    + ListableResource
+    + Metadata<Ty = ObjectMeta>
+    + DeserializeOwned
+    + Serialize
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Object for K where
+    K: Resource<Scope: Scoped>
+        + ListableResource
+        + Metadata<Ty = ObjectMeta>
+        + DeserializeOwned
+        + Serialize
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
 }
 
 /// Query parameters for list and watch.
@@ -137,8 +170,7 @@ impl<K> Clone for Api<K> {
 
 impl<K> Api<K>
 where
-    K: Resource + ListableResource + DeserializeOwned + Serialize + Clone + Send + 'static,
-    K::Scope: Scoped,
+    K: Object,
 {
     /// Objects in one namespace (for a cluster-scoped kind the namespace is ignored).
     pub fn namespaced(client: Client, namespace: &str) -> Self {

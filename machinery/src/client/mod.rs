@@ -16,7 +16,7 @@ pub mod config;
 pub mod kubeconfig;
 pub mod tls;
 
-pub use api::{Api, DeleteParams, ListParams, Patch};
+pub use api::{Api, DeleteParams, ListParams, Object, Patch};
 pub use config::Config;
 
 use crate::flowcontrol::TokenBucket;

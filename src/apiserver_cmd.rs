@@ -23,6 +23,9 @@ pub struct ApiserverArgs {
     /// Events each resource's watch cache keeps for resuming watchers.
     #[arg(long, default_value_t = apiserver::watch_cache::DEFAULT_WINDOW)]
     pub watch_cache_size: usize,
+    /// The range Services get their ClusterIPs from.
+    #[arg(long, default_value = "10.96.0.0/12")]
+    pub service_cluster_ip_range: String,
     /// How often to compact etcd history, in seconds (0 = never).
     #[arg(long, default_value_t = compactor::DEFAULT_INTERVAL.as_secs())]
     pub compaction_interval_seconds: u64,
@@ -62,7 +65,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let storage = open_storage(args).await?;
-    let registry = Registry::new(storage.clone(), args.watch_cache_size);
+    let ranges =
+        apiserver::registry::services::ServiceRanges::parse(&args.service_cluster_ip_range)
+            .map_err(|e| anyhow::anyhow!("--service-cluster-ip-range: {e}"))?;
+    let registry = Registry::with_service_ranges(storage.clone(), args.watch_cache_size, ranges);
     let mut bootstrap_error = None;
     for _ in 0..50 {
         match registry.bootstrap().await {

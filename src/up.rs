@@ -94,6 +94,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         port: args.port,
         bind_address: "127.0.0.1".into(),
         watch_cache_size: apiserver::watch_cache::DEFAULT_WINDOW,
+        service_cluster_ip_range: "10.96.0.0/12".into(),
         compaction_interval_seconds: apiserver::storage::compactor::DEFAULT_INTERVAL.as_secs(),
     };
     match args.store.as_str() {

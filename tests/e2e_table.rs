@@ -154,8 +154,19 @@ fn kubectl_get_prints_upstreams_columns_from_server_side_tables() {
             "AGE"
         ]
     );
+    // Every cluster has the `kubernetes` Service, with the range's first address.
     assert_eq!(
         blocks[1][1][..5],
+        [
+            "service/kubernetes",
+            "ClusterIP",
+            "10.96.0.1",
+            "<none>",
+            "443/TCP"
+        ]
+    );
+    assert_eq!(
+        blocks[1][2][..5],
         ["service/web", "ClusterIP", "10.96.0.10", "<none>", "80/TCP"]
     );
     assert_eq!(blocks[2][0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);

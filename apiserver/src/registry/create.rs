@@ -62,12 +62,20 @@ impl Registry {
             self.require_namespace(ns).await?;
         }
 
+        // Services get their ClusterIP and NodePorts now (see services.rs).
+        let claimed = if res.group.is_empty() && res.kind == "Service" {
+            self.allocate_service(&mut obj).await?
+        } else {
+            Vec::new()
+        };
         let key = res.key(meta::namespace(&obj), &name);
-        let rev = self
-            .storage
-            .create(&key, encode(&obj))
-            .await
-            .map_err(|e| storage_error(res, &name, e))?;
+        let rev = match self.storage.create(&key, encode(&obj)).await {
+            Ok(rev) => rev,
+            Err(e) => {
+                self.release(&claimed).await;
+                return Err(storage_error(res, &name, e));
+            }
+        };
         set_rv(&mut obj, rev);
         Ok(obj)
     }

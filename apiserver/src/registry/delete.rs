@@ -127,6 +127,9 @@ impl Registry {
             };
             match written {
                 Ok((rev, gone)) => {
+                    if gone && res.group.is_empty() && res.kind == "Service" {
+                        self.release(&Registry::service_claims(&obj)).await;
+                    }
                     let mut object = if gone { obj } else { marked };
                     set_rv(&mut object, rev);
                     return Ok(Deleted { object, gone });

@@ -14,6 +14,7 @@ pub mod delete;
 pub mod field_validation;
 pub mod list;
 pub mod patch;
+pub mod services;
 pub mod strategic;
 pub mod strategy;
 pub mod subresources;
@@ -32,11 +33,22 @@ use std::sync::Arc;
 pub struct Registry {
     pub storage: Arc<dyn Storage>,
     caches: HashMap<(&'static str, &'static str), Arc<WatchCache>>,
+    /// Where Services get their ClusterIPs and NodePorts.
+    pub service_ranges: services::ServiceRanges,
 }
 
 impl Registry {
     /// Build the registry and start a watch cache for every served resource.
     pub fn new(storage: Arc<dyn Storage>, window: usize) -> Arc<Self> {
+        Self::with_service_ranges(storage, window, services::ServiceRanges::default())
+    }
+
+    /// [`Registry::new`] with a service CIDR other than the default `10.96.0.0/12`.
+    pub fn with_service_ranges(
+        storage: Arc<dyn Storage>,
+        window: usize,
+        service_ranges: services::ServiceRanges,
+    ) -> Arc<Self> {
         let caches = RESOURCES
             .iter()
             .map(|r| {
@@ -46,7 +58,11 @@ impl Registry {
                 )
             })
             .collect();
-        Arc::new(Registry { storage, caches })
+        Arc::new(Registry {
+            storage,
+            caches,
+            service_ranges,
+        })
     }
 
     /// The watch cache of `res`.
@@ -80,7 +96,8 @@ impl Registry {
         Ok((obj, kv))
     }
 
-    /// Create the namespaces every cluster starts with, if they are missing.
+    /// Create what every cluster starts with, if missing: the namespaces `default`,
+    /// `kube-system`, `kube-public` and `kube-node-lease`, and the `kubernetes` Service.
     pub async fn bootstrap(&self) -> Result<(), ApiError> {
         let ns = crate::resources::namespaces();
         for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
@@ -91,6 +108,7 @@ impl Registry {
                 Err(e) => return Err(e),
             }
         }
+        self.bootstrap_kubernetes_service().await?;
         Ok(())
     }
 }

@@ -86,6 +86,9 @@ impl Registry {
                 return Err(ApiError::stale(res.group, res.plural, name));
             }
             let mut new = compute(&old)?;
+            if res.group.is_empty() && res.kind == "Service" && part != Part::Status {
+                super::services::carry_over(&old, &mut new)?;
+            }
             res.strategy.default(&mut new);
             prepare_for_update(res, &old, &mut new, part)?;
             if new == old {
@@ -109,6 +112,9 @@ impl Registry {
             };
             match written {
                 Ok(rev) => {
+                    if finished && res.kind == "Service" {
+                        self.release(&Registry::service_claims(&new)).await;
+                    }
                     set_rv(&mut new, rev);
                     return Ok(new);
                 }

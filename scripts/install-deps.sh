@@ -3,6 +3,7 @@
 #   etcd-server, etcd-client  the API server's storage (etcd, etcdctl)
 #   protobuf-compiler         protoc, used at build time by gRPC crates
 #   kubectl                   the real client our tests and labs drive
+#   python3 (+ venv)          the official Python client, for the real-client tests
 # Runs as root (CI, these VMs) or through sudo. Safe to run again: it installs nothing twice.
 set -euo pipefail
 
@@ -27,6 +28,15 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The official Python client, for the real-client tests: in a virtualenv of our own (.venv, next to
+# this script's repository), never in the system's Python.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+if ! "$repo/.venv/bin/python" -c 'import kubernetes' 2>/dev/null; then
+  echo "installing the Python kubernetes client into $repo/.venv"
+  python3 -m venv "$repo/.venv"
+  "$repo/.venv/bin/pip" install --quiet --disable-pip-version-check kubernetes
 fi
 
 for tool in etcd etcdctl protoc kubectl cargo; do

@@ -326,3 +326,39 @@ fn kubectl_validation_modes_reject_warn_about_or_ignore_a_misspelled_field() {
         .ok(&["create", "-f", &typo, "--validate=false"])
         .contains("pod/web created"));
 }
+
+#[test]
+fn kubectl_describe_shows_a_pod_and_the_events_about_it() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("memory");
+    c.ok(&["create", "-f", &manifest(&c, "pod.yaml", POD)]);
+    let uid = c.ok(&["get", "pod", "web", "-o", "jsonpath={.metadata.uid}"]);
+    let event = format!(
+        "apiVersion: v1\nkind: Event\nmetadata: {{name: web.1}}\n\
+         involvedObject: {{apiVersion: v1, kind: Pod, name: web, namespace: default, uid: {uid}}}\n\
+         reason: Scheduled\nmessage: Successfully assigned default/web to n1\ntype: Normal\n\
+         source: {{component: default-scheduler}}\ncount: 1\n"
+    );
+    c.ok(&["create", "-f", &manifest(&c, "event.yaml", &event)]);
+    let out = c.ok(&["describe", "pod", "web"]);
+    // kubectl aligns columns to the widest label; compare with whitespace collapsed.
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "Name: web",
+        "Status: Pending",
+        "Image: busybox",
+        "QoS Class: BestEffort",
+    ] {
+        assert!(flat.contains(want), "{want:?} missing from:\n{out}");
+    }
+    let events = out.split("Events:").nth(1).unwrap_or("");
+    assert!(
+        events.contains("Normal")
+            && events.contains("Scheduled")
+            && events.contains("default-scheduler")
+            && events.contains("Successfully assigned default/web to n1"),
+        "the event is listed under Events:\n{out}"
+    );
+}

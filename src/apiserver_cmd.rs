@@ -26,6 +26,9 @@ pub struct ApiserverArgs {
     /// The range Services get their ClusterIPs from.
     #[arg(long, default_value = "10.96.0.0/12")]
     pub service_cluster_ip_range: String,
+    /// How long Events are kept after they last happened, in seconds.
+    #[arg(long, default_value_t = apiserver::registry::events_ttl::DEFAULT_TTL.as_secs())]
+    pub event_ttl_seconds: u64,
     /// How often to compact etcd history, in seconds (0 = never).
     #[arg(long, default_value_t = compactor::DEFAULT_INTERVAL.as_secs())]
     pub compaction_interval_seconds: u64,
@@ -83,6 +86,10 @@ pub async fn serve(
     if let Some(e) = bootstrap_error {
         anyhow::bail!("cannot create the initial namespaces: {e}");
     }
+    tokio::spawn(apiserver::registry::events_ttl::run(
+        registry.clone(),
+        Duration::from_secs(args.event_ttl_seconds),
+    ));
     if args.compaction_interval_seconds > 0 {
         tokio::spawn(compactor::run(
             storage,

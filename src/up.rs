@@ -95,6 +95,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         bind_address: "127.0.0.1".into(),
         watch_cache_size: apiserver::watch_cache::DEFAULT_WINDOW,
         service_cluster_ip_range: "10.96.0.0/12".into(),
+        event_ttl_seconds: apiserver::registry::events_ttl::DEFAULT_TTL.as_secs(),
         compaction_interval_seconds: apiserver::storage::compactor::DEFAULT_INTERVAL.as_secs(),
     };
     match args.store.as_str() {

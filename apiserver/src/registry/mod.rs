@@ -11,6 +11,7 @@
 
 pub mod create;
 pub mod delete;
+pub mod events_ttl;
 pub mod field_validation;
 pub mod list;
 pub mod patch;

@@ -256,37 +256,28 @@ where
         self.json(Method::GET, &path, "", None).await
     }
 
+    /// Send `obj` as the JSON body of a POST or PUT, and read the object that comes back.
+    async fn write(&self, method: Method, path: &str, obj: &K) -> Result<K, Error> {
+        let body = Self::encode_body(obj)?;
+        self.json(method, path, "application/json", Some(body))
+            .await
+    }
+
     /// POST a new object.
     pub async fn create(&self, obj: &K) -> Result<K, Error> {
-        self.json(
-            Method::POST,
-            &self.collection_path(),
-            "application/json",
-            Some(Self::encode_body(obj)?),
-        )
-        .await
+        self.write(Method::POST, &self.collection_path(), obj).await
     }
 
     /// PUT (update) an object; its `metadata.resourceVersion`, if set, must still be current.
     pub async fn replace(&self, name: &str, obj: &K) -> Result<K, Error> {
-        self.json(
-            Method::PUT,
-            &self.item_path(name, None),
-            "application/json",
-            Some(Self::encode_body(obj)?),
-        )
-        .await
+        self.write(Method::PUT, &self.item_path(name, None), obj)
+            .await
     }
 
     /// PUT the status subresource.
     pub async fn replace_status(&self, name: &str, obj: &K) -> Result<K, Error> {
-        self.json(
-            Method::PUT,
-            &self.item_path(name, Some("status")),
-            "application/json",
-            Some(Self::encode_body(obj)?),
-        )
-        .await
+        self.write(Method::PUT, &self.item_path(name, Some("status")), obj)
+            .await
     }
 
     /// PATCH an object.

@@ -4,9 +4,7 @@
 mod common;
 
 use apiserver::etcd_process::EtcdProcess;
-use apiserver::registry::Registry;
 use apiserver::storage::etcd::EtcdStorage;
-use common::Api;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -19,15 +17,7 @@ async fn requests_fail_with_503_while_etcd_is_down_and_recover_when_it_returns()
     let storage = EtcdStorage::connect(std::slice::from_ref(&endpoint))
         .await
         .expect("connect");
-    let registry = Registry::new(std::sync::Arc::new(storage), 1000);
-    registry.bootstrap().await.expect("bootstrap");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = Api::new(&format!("http://{}", listener.local_addr().unwrap()));
-    tokio::spawn(apiserver::server::serve(
-        listener,
-        registry,
-        std::future::pending(),
-    ));
+    let api = common::serve(std::sync::Arc::new(storage), 1000).await;
     let cms = "/api/v1/namespaces/default/configmaps";
     assert_eq!(
         api.post(cms, json!({"metadata": {"name": "before"}}))

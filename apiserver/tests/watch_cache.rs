@@ -4,12 +4,10 @@
 
 mod common;
 
-use apiserver::registry::Registry;
 use apiserver::storage::{
     memory::MemoryStorage, KeyValue, ListOptions, ListResult, Storage, StorageError, Watch,
 };
 use async_trait::async_trait;
-use common::Api;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -59,15 +57,7 @@ impl Storage for Counting {
 #[tokio::test]
 async fn fifty_watchers_share_one_storage_watch_and_cached_lists_skip_storage() {
     let storage = Arc::new(Counting::default());
-    let registry = Registry::new(storage.clone(), 1000);
-    registry.bootstrap().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = Api::new(&format!("http://{}", listener.local_addr().unwrap()));
-    tokio::spawn(apiserver::server::serve(
-        listener,
-        registry,
-        std::future::pending(),
-    ));
+    let api = common::serve(storage.clone(), 1000).await;
     let pods = "/api/v1/namespaces/default/pods";
     let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
     assert_eq!(api.post(pods, pod).await.0, 201);

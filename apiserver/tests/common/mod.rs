@@ -75,23 +75,41 @@ impl TestServer {
                 (Arc::new(etcd.storage().await), Some(etcd))
             }
         };
-        let registry = Registry::new(storage.clone(), window);
-        registry.bootstrap().await.expect("bootstrap namespaces");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(apiserver::server::serve(listener, registry, async {
+        let api = start(storage.clone(), window, async {
             let _ = stopped.await;
-        }));
+        })
+        .await;
         Some(TestServer {
-            api: Api::new(&base),
+            api,
             storage,
             _etcd: etcd,
             _stop: stop,
         })
     }
+}
+
+/// Serve `storage` on a free port, bootstrapped, for the rest of the test, and return a client
+/// for it: for tests that need storage of their own making (a counting wrapper, an etcd they
+/// stop and restart).
+pub async fn serve(storage: Arc<dyn Storage>, window: usize) -> Api {
+    start(storage, window, std::future::pending()).await
+}
+
+/// Bootstrap a registry over `storage` and serve it on a free port until `shutdown`.
+async fn start(
+    storage: Arc<dyn Storage>,
+    window: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Api {
+    let registry = Registry::new(storage, window);
+    registry.bootstrap().await.expect("bootstrap");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(apiserver::server::serve(listener, registry, shutdown));
+    Api::new(&base)
 }
 
 /// A tiny HTTP client for tests: every call returns (status code, JSON body).

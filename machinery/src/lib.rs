@@ -11,6 +11,7 @@
 //!   (`NotFound`, `Conflict`, `Invalid`, ...). Mirrors `apimachinery/pkg/api/errors/errors.go`.
 //! - [`meta`]: small helpers for reading and writing `metadata` on an object held as JSON.
 //! - [`labels`], [`fields`]: label and field selectors. Mirror `apimachinery/pkg/{labels,fields}`.
+//! - [`quantity`]: `100m`, `500Mi` as integers. Mirrors `apimachinery/pkg/api/resource`.
 //! - [`client`]: kubeconfig and TLS ([`client::config`]), the rate-limited REST client with
 //!   retries, and typed [`client::Api`]. Mirrors `client-go/rest` and `tools/clientcmd`.
 //! - [`flowcontrol`]: the token bucket behind client QPS and work-queue limits.
@@ -30,6 +31,7 @@ pub mod informer;
 pub mod labels;
 pub mod leader_election;
 pub mod meta;
+pub mod quantity;
 pub mod reflector;
 pub mod status;
 pub mod store;

@@ -126,6 +126,54 @@ impl Selector {
         Ok(Selector { requirements })
     }
 
+    /// Convert the structured form objects carry (`spec.selector` of a Deployment, a pod
+    /// affinity term's `labelSelector`): `matchLabels` become `key=value`, `matchExpressions`
+    /// become `In`/`NotIn`/`Exists`/`DoesNotExist`. Upstream: `metav1.LabelSelectorAsSelector`.
+    /// An empty selector selects everything; callers decide what a *missing* one means
+    /// (upstream: nothing).
+    pub fn from_label_selector(
+        selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    ) -> Result<Selector, ParseError> {
+        let mut requirements = Vec::new();
+        for (key, value) in selector.match_labels.iter().flatten() {
+            requirements.push(Requirement {
+                key: key.clone(),
+                operator: Operator::Equals,
+                values: vec![value.clone()],
+            });
+        }
+        for expr in selector.match_expressions.iter().flatten() {
+            let mut values = expr.values.clone().unwrap_or_default();
+            values.sort();
+            values.dedup();
+            let operator = match expr.operator.as_str() {
+                "In" => Operator::In,
+                "NotIn" => Operator::NotIn,
+                "Exists" => Operator::Exists,
+                "DoesNotExist" => Operator::DoesNotExist,
+                other => {
+                    return Err(ParseError(format!(
+                        "{other:?} is not a valid label selector operator"
+                    )))
+                }
+            };
+            let needs_values = matches!(operator, Operator::In | Operator::NotIn);
+            if needs_values == values.is_empty() {
+                return Err(ParseError(format!(
+                    "for 'in', 'notin' operators, values set can't be empty; for 'exists', 'doesnotexist' it must be (key {:?})",
+                    expr.key
+                )));
+            }
+            requirements.push(Requirement {
+                key: expr.key.clone(),
+                operator,
+                values,
+            });
+        }
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(Selector { requirements })
+    }
+
     /// The selector that matches every object.
     pub fn everything() -> Selector {
         Selector::default()
@@ -294,5 +342,31 @@ mod tests {
             assert_eq!(parsed.to_string(), canonical, "{input:?}");
             assert_eq!(Selector::parse(canonical).unwrap(), parsed, "{canonical:?}");
         }
+    }
+
+    #[test]
+    fn a_structured_label_selector_matches_like_its_text_form() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+            LabelSelector, LabelSelectorRequirement,
+        };
+        let structured = LabelSelector {
+            match_labels: Some([("app".to_string(), "web".to_string())].into()),
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "tier".to_string(),
+                operator: "In".to_string(),
+                values: Some(vec!["b".to_string(), "a".to_string()]),
+            }]),
+        };
+        let s = Selector::from_label_selector(&structured).unwrap();
+        assert_eq!(s, Selector::parse("app=web,tier in (a,b)").unwrap());
+        let bad = LabelSelector {
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "tier".to_string(),
+                operator: "In".to_string(),
+                values: None,
+            }]),
+            ..LabelSelector::default()
+        };
+        assert!(Selector::from_label_selector(&bad).is_err());
     }
 }

@@ -1,0 +1,103 @@
+//! The in-tree plugins, one file (or folder) each, and the registry that builds them by name.
+//!
+//! | plugin | points | what it checks or prefers |
+//! |---|---|---|
+//! | PrioritySort | QueueSort | higher `spec.priority` first, then older |
+//! | NodeUnschedulable | Filter | cordoned nodes (`spec.unschedulable`) |
+//! | NodeName | Filter | `spec.nodeName` set by hand |
+//! | TaintToleration | Filter, Score | taints the pod does not tolerate |
+//! | NodeAffinity | PreFilter, Filter, Score | `nodeSelector`, node affinity |
+//! | NodePorts | PreFilter, Filter | host ports already taken |
+//! | NodeResourcesFit | PreFilter, Filter, Score | free CPU, memory, pods, extended resources |
+//! | NodeResourcesBalancedAllocation | Score | keeping CPU and memory use even |
+//! | InterPodAffinity | PreFilter, Filter, PreScore, Score | pods near / away from other pods |
+//! | PodTopologySpread | PreFilter, Filter, PreScore, Score | even spread over zones / nodes |
+//! | ImageLocality | PreScore, Score | nodes that already have the images |
+//! | DefaultPreemption | PostFilter | evicting lower-priority pods |
+//! | DefaultBinder | Bind | the `pods/binding` API call |
+//!
+//! Upstream: `pkg/scheduler/framework/plugins/registry.go`.
+
+use crate::framework::Plugin;
+use machinery::client::Client;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub mod default_binder;
+pub mod default_preemption;
+pub mod image_locality;
+pub mod interpodaffinity;
+pub mod node_affinity;
+pub mod node_name;
+pub mod node_ports;
+pub mod node_unschedulable;
+pub mod noderesources;
+pub mod podtopologyspread;
+pub mod priority_sort;
+pub mod taint_toleration;
+
+/// What a plugin factory may use besides its arguments.
+#[derive(Clone, Default)]
+pub struct FactoryContext {
+    /// The API client, for plugins that make API calls (DefaultBinder). `None` in pure tests.
+    pub client: Option<Client>,
+}
+
+/// Builds a plugin from its `pluginConfig` args (if any).
+pub type PluginFactory =
+    fn(args: Option<&serde_json::Value>, ctx: &FactoryContext) -> Result<Arc<dyn Plugin>, String>;
+
+/// Plugin name → factory.
+pub type Registry = BTreeMap<&'static str, PluginFactory>;
+
+/// Every in-tree plugin.
+pub fn in_tree_registry() -> Registry {
+    let mut r: Registry = BTreeMap::new();
+    r.insert(priority_sort::NAME, priority_sort::new);
+    r.insert(node_unschedulable::NAME, node_unschedulable::new);
+    r.insert(node_name::NAME, node_name::new);
+    r.insert(taint_toleration::NAME, taint_toleration::new);
+    r.insert(node_affinity::NAME, node_affinity::new);
+    r.insert(node_ports::NAME, node_ports::new);
+    r.insert(noderesources::fit::NAME, noderesources::fit::new);
+    r.insert(
+        noderesources::balanced_allocation::NAME,
+        noderesources::balanced_allocation::new,
+    );
+    r.insert(interpodaffinity::NAME, interpodaffinity::new);
+    r.insert(podtopologyspread::NAME, podtopologyspread::new);
+    r.insert(image_locality::NAME, image_locality::new);
+    r.insert(default_preemption::NAME, default_preemption::new);
+    r.insert(default_binder::NAME, default_binder::new);
+    r
+}
+
+/// The default `multiPoint` plugins and their score weights, in upstream's order
+/// (`pkg/scheduler/apis/config/v1/default_plugins.go`, v1.32). Upstream also enables volume
+/// plugins and SchedulingGates; kubeling has no volumes to check yet.
+pub fn default_plugins() -> Vec<(&'static str, i64)> {
+    vec![
+        (priority_sort::NAME, 0),
+        (node_unschedulable::NAME, 0),
+        (node_name::NAME, 0),
+        (taint_toleration::NAME, 3),
+        (node_affinity::NAME, 2),
+        (node_ports::NAME, 0),
+        (noderesources::fit::NAME, 1),
+        (podtopologyspread::NAME, 2),
+        (interpodaffinity::NAME, 2),
+        (default_preemption::NAME, 0),
+        (noderesources::balanced_allocation::NAME, 1),
+        (image_locality::NAME, 1),
+        (default_binder::NAME, 0),
+    ]
+}
+
+/// For factories of plugins without arguments: refuse args they would silently ignore.
+pub fn no_args(name: &str, args: Option<&serde_json::Value>) -> Result<(), String> {
+    match args {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(serde_json::Value::Object(m)) if m.is_empty() => Ok(()),
+        Some(_) => Err(format!("{name} takes no arguments")),
+    }
+}

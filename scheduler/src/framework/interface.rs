@@ -233,6 +233,9 @@ pub trait FilterPlugin {
 pub struct PostFilterContext<'a> {
     pub framework: &'a super::runtime::Framework,
     pub snapshot: &'a Snapshot,
+    /// PodDisruptionBudgets in the cluster (empty when the API server serves none):
+    /// preemption prefers victims whose eviction violates no budget.
+    pub pdbs: &'a [Arc<k8s_openapi::api::policy::v1::PodDisruptionBudget>],
 }
 
 /// Runs only when no node fits. Preemption lives here.

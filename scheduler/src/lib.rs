@@ -14,11 +14,19 @@
 //! - [`config`]: `KubeSchedulerConfiguration` (profiles, plugins, weights, args).
 //! - [`plugins`]: one file per plugin, upstream's names and semantics, and the registry that
 //!   builds them by name. Mirrors `pkg/scheduler/framework/plugins/`.
+//! - [`queue`]: activeQ, backoffQ and unschedulable pods, moved by cluster events.
+//! - [`cache`]: nodes and pods, with *assumed* pods, and cheap snapshots.
+//! - [`schedule_one`]: one decision as a pure function — filter, score, select — and the
+//!   `FitError` message. [`explain`] keeps every verdict and score of it.
 //! - [`testing`]: builders for pods and nodes used by the tests (`st.MakePod()` upstream).
 //!
 //! `docs/scheduler.md` walks through a scheduling cycle with a diagram.
 
+pub mod cache;
 pub mod config;
+pub mod explain;
 pub mod framework;
 pub mod plugins;
+pub mod queue;
+pub mod schedule_one;
 pub mod testing;

@@ -108,6 +108,12 @@ impl Status {
     }
 }
 
+impl Default for Status {
+    fn default() -> Status {
+        Status::success()
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.reasons.is_empty() {

@@ -18,15 +18,23 @@
 //! - [`cache`]: nodes and pods, with *assumed* pods, and cheap snapshots.
 //! - [`schedule_one`]: one decision as a pure function — filter, score, select — and the
 //!   `FitError` message. [`explain`] keeps every verdict and score of it.
+//! - [`scheduler`]: the run loop — pop, decide, assume, bind in the background — fed by
+//!   [`event_handlers`]; [`metrics`] and [`server`] (`/metrics`, `/explain/NS/NAME`).
+//! - [`run`]: `kubeling scheduler` — configuration, informers, leader election, all wired up.
 //! - [`testing`]: builders for pods and nodes used by the tests (`st.MakePod()` upstream).
 //!
 //! `docs/scheduler.md` walks through a scheduling cycle with a diagram.
 
 pub mod cache;
 pub mod config;
+pub mod event_handlers;
 pub mod explain;
 pub mod framework;
+pub mod metrics;
 pub mod plugins;
 pub mod queue;
+pub mod run;
 pub mod schedule_one;
+pub mod scheduler;
+pub mod server;
 pub mod testing;

@@ -1,22 +1,9 @@
-//! DefaultPreemption (not written yet: being implemented).
+//! DefaultPreemption lives in the folder `defaultpreemption/` (named as upstream's package, like
+//! `noderesources/`) because it is three ideas: the flow and who may preempt, the victims on one
+//! node, and the choice among nodes. This file only gives it the name the registry uses,
+//! `plugins::default_preemption`.
 
-use crate::framework::Plugin;
-use crate::plugins::FactoryContext;
-use std::sync::Arc;
+#[path = "defaultpreemption/mod.rs"]
+mod defaultpreemption;
 
-pub const NAME: &str = "DefaultPreemption";
-
-pub struct DefaultPreemption;
-
-pub fn new(
-    _args: Option<&serde_json::Value>,
-    _: &FactoryContext,
-) -> Result<Arc<dyn Plugin>, String> {
-    Ok(Arc::new(DefaultPreemption))
-}
-
-impl Plugin for DefaultPreemption {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-}
+pub use defaultpreemption::*;

@@ -4,15 +4,18 @@
 //!
 //! - `kubeling up --dir DIR`: the whole cluster in the foreground ([`up`]).
 //! - `kubeling apiserver --etcd-servers URL --port N`: the API server alone ([`apiserver_cmd`]).
+//! - `kubeling scheduler --kubeconfig F`, `kubeling explain pod NAME` ([`scheduler_cmd`]).
 //!
 //! # Layout
 //! - `main.rs`: argument parsing and dispatch (this file).
 //! - [`apiserver_cmd`]: open storage, build the registry, serve HTTP.
+//! - [`scheduler_cmd`]: flags to scheduler options; fetch and print explanations.
 //! - [`up`]: start etcd as a child, run the API server, write the kubeconfig, stop cleanly.
 //! - [`bench`](mod@bench): `kubeling bench apiserver`, the numbers in docs/benchmarks.md.
 
 mod apiserver_cmd;
 mod bench;
+mod scheduler_cmd;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +37,10 @@ enum Command {
     Up(up::UpArgs),
     /// Run the API server alone.
     Apiserver(apiserver_cmd::ApiserverArgs),
+    /// Run the scheduler alone against an API server (kubeling's or kind's).
+    Scheduler(scheduler_cmd::SchedulerArgs),
+    /// Show why the scheduler put a pod where it did (or why it is pending).
+    Explain(scheduler_cmd::ExplainArgs),
     /// Measure a component against the limits of this machine (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
 }
@@ -59,6 +66,8 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Up(args) => up::run(args).await,
             Command::Apiserver(args) => apiserver_cmd::run(args).await,
+            Command::Scheduler(args) => scheduler_cmd::run(args).await,
+            Command::Explain(args) => scheduler_cmd::explain(args).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });

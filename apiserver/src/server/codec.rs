@@ -1,14 +1,20 @@
 //! Bodies in and out: JSON (and YAML) requests, JSON (or YAML) responses, `Status` errors.
 //!
 //! Upstream negotiates among JSON, YAML and protobuf by `Content-Type` and `Accept`
-//! (`endpoints/handlers/negotiation/`). We read JSON and YAML; protobuf bodies get 415 for now.
-//! We answer JSON unless the client asks for YAML; `kubectl` always accepts JSON.
+//! (`endpoints/handlers/negotiation/`). We read JSON, YAML and protobuf bodies ([`protobuf`]:
+//! what kubectl's `create configmap|secret|deployment|namespace` send); every one becomes the
+//! same JSON value. We answer JSON unless the client asks for YAML; `kubectl` always accepts JSON.
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use machinery::ApiError;
 use serde_json::Value;
+
+mod protobuf;
+
+/// The media type of Kubernetes protobuf bodies.
+pub const PROTOBUF: &str = "application/vnd.kubernetes.protobuf";
 
 /// The largest request body accepted, as upstream: 3 MiB.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -30,7 +36,7 @@ pub fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Parse a JSON or YAML body into a JSON value. A missing Content-Type means JSON
+/// Parse a JSON, YAML or protobuf body into a JSON value. A missing Content-Type means JSON
 /// (kubectl 1.20 sends none on some requests).
 pub fn decode(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
     let ct = content_type(headers);
@@ -47,6 +53,7 @@ pub fn decode(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
                 ApiError::bad_request(format!("the request body is not valid YAML: {e}"))
             })
         }
+        PROTOBUF => protobuf::decode(bytes),
         other => Err(ApiError::unsupported_media_type(other)),
     }
 }

@@ -20,6 +20,8 @@ test: deps
 	cargo build --workspace --all-targets
 	cargo test --workspace
 	./target/debug/kubeling bench apiserver --quick
+	./target/debug/kubeling bench scheduler --quick
 
 bench: build
 	./target/release/kubeling bench apiserver
+	./target/release/kubeling bench scheduler

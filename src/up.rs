@@ -1,10 +1,10 @@
 //! `kubeling up --dir DIR`: the whole cluster in one foreground command.
 //!
 //! It starts etcd as a child process (data in `DIR/etcd`, loopback only), runs the API server
-//! in this process, writes `DIR/kubeconfig`, prints a line with `ready`, and on SIGINT/SIGTERM
+//! and the scheduler in this process, writes `DIR/kubeconfig`, prints a line with `ready`, and on SIGINT/SIGTERM
 //! stops everything it started. Running `up` again on the same DIR keeps every object: etcd's
 //! data stays, and so do its ports (remembered in `DIR/ports`). Later issues add the
-//! scheduler, controllers, kubelet and proxy here, each still runnable on its own.
+//! controllers, kubelet and proxy here, each still runnable on its own.
 
 use crate::apiserver_cmd::{self, ApiserverArgs};
 use anyhow::Context;
@@ -22,6 +22,42 @@ pub struct UpArgs {
     /// etcd (default; started as a child) or memory (nothing persists).
     #[arg(long, default_value = "etcd")]
     pub store: String,
+    /// Port of the scheduler's /healthz, /metrics and /explain (if taken, a free one is used).
+    #[arg(long, default_value_t = crate::scheduler_cmd::DEFAULT_PORT)]
+    pub scheduler_port: u16,
+}
+
+/// `wanted` if it is free on loopback, else any free port.
+fn port_or_free(wanted: u16) -> u16 {
+    match std::net::TcpListener::bind(("127.0.0.1", wanted)) {
+        Ok(_) => wanted,
+        Err(_) => free_port(),
+    }
+}
+
+/// Start the scheduler in this process once the API server answers.
+fn start_scheduler(api_port: u16, scheduler_port: u16) {
+    let config = match machinery::client::Config::new(&format!("http://127.0.0.1:{api_port}")) {
+        Ok(c) => c.with_user_agent("kubeling-scheduler"),
+        Err(e) => {
+            eprintln!("error: cannot configure the scheduler: {e}");
+            return;
+        }
+    };
+    let client = machinery::client::Client::new(config);
+    let options = scheduler::run::Options {
+        config: scheduler::config::KubeSchedulerConfiguration::default_config(),
+        scheduler_name: None,
+        address: Some(std::net::SocketAddr::from(([127, 0, 0, 1], scheduler_port))),
+        leader_elect: false,
+        identity: format!("kubeling-up-{}", std::process::id()),
+    };
+    println!("scheduler started: kubeling explain pod NAME --scheduler http://127.0.0.1:{scheduler_port}");
+    tokio::spawn(async move {
+        if let Err(e) = scheduler::run::run(options, client, std::future::pending()).await {
+            eprintln!("error: the scheduler stopped: {e}");
+        }
+    });
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -114,9 +150,11 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         other => anyhow::bail!("unknown --store {other:?}: use etcd or memory"),
     }
     let kubeconfig_path = dir.join("kubeconfig");
+    let scheduler_port = port_or_free(args.scheduler_port);
     let result = apiserver_cmd::serve(
         &api,
         |port| {
+            start_scheduler(port, scheduler_port);
             if let Err(e) = std::fs::write(&kubeconfig_path, kubeconfig(port)) {
                 eprintln!("error: cannot write {}: {e}", kubeconfig_path.display());
             }

@@ -27,7 +27,12 @@ struct Inner {
     algorithm: Histogram,
     preemption_attempts: u64,
     preemption_victims: u64,
+    /// Raw algorithm latencies in microseconds (the first `MAX_SAMPLES`), for exact
+    /// percentiles in benchmarks; the histogram above is what Prometheus reads.
+    samples_us: Vec<u32>,
 }
+
+const MAX_SAMPLES: usize = 200_000;
 
 /// Counters and histograms, shared by the run loop and the HTTP server.
 #[derive(Default)]
@@ -80,6 +85,22 @@ impl Metrics {
         }
         h.sum += secs;
         h.count += 1;
+        if inner.samples_us.len() < MAX_SAMPLES {
+            inner
+                .samples_us
+                .push(d.as_micros().min(u32::MAX as u128) as u32);
+        }
+    }
+
+    /// The `p`-th percentile (0-100) of the algorithm latencies seen so far, in microseconds.
+    pub fn algorithm_percentile_us(&self, p: f64) -> u64 {
+        let mut samples = self.lock().samples_us.clone();
+        if samples.is_empty() {
+            return 0;
+        }
+        samples.sort_unstable();
+        let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+        u64::from(samples[rank.clamp(1, samples.len()) - 1])
     }
 
     pub fn preemption(&self, victims: usize) {

@@ -83,7 +83,7 @@ async fn serves_pdbs(client: &Client) -> bool {
 }
 
 /// Informers, then the loop. Returns only if the scheduling loop ends.
-async fn schedule(shared: Arc<Shared>, client: Client) {
+pub async fn schedule(shared: Arc<Shared>, client: Client) {
     let pods = Informer::new(
         Api::<Pod>::all(client.clone()),
         ListParams::default(),

@@ -87,6 +87,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
         .await
         .context("cannot connect to the benchmark's etcd")?;
     let mut report = Report {
+        benchmark: "apiserver".into(),
         mode: settings.mode.to_string(),
         ..Report::default()
     };

@@ -107,42 +107,58 @@ impl Cluster {
         Ok(cluster)
     }
 
-    /// Poll `/readyz` until it says 200, failing early if the API server exits.
     async fn wait_ready(&self, limit: Duration) -> anyhow::Result<()> {
-        let http = Http::new(&self.base);
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if !Path::new(&format!("/proc/{}", self.apiserver.pid())).exists() {
-                break;
-            }
-            if let Ok((200, _)) = http.send("GET", "/readyz", "", Vec::new()).await {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::bail!(
-            "the API server did not become ready within {limit:?}; its log is {}",
-            self.apiserver_log.display()
-        )
+        wait_ready(&self.base, self.apiserver.pid(), &self.apiserver_log, limit).await
     }
+}
+
+/// Poll `base/readyz` until it says 200, failing early if the API server (`pid`) exits.
+pub async fn wait_ready(base: &str, pid: u32, log: &Path, limit: Duration) -> anyhow::Result<()> {
+    let http = Http::new(base);
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            break;
+        }
+        if let Ok((200, _)) = http.send("GET", "/readyz", "", Vec::new()).await {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!(
+        "the API server did not become ready within {limit:?}; its log is {}",
+        log.display()
+    )
 }
 
 /// `kubeling apiserver --etcd-servers URL --port N`, run from this same executable.
 fn spawn_apiserver(log: &Path, etcd: &str, port: u16) -> anyhow::Result<ApiserverChild> {
+    let args = [
+        "apiserver",
+        "--etcd-servers",
+        etcd,
+        "--port",
+        &port.to_string(),
+    ]
+    .map(String::from);
+    spawn_apiserver_with(log, &args)
+}
+
+/// `kubeling ARGS...` from this same executable, its output into `log`.
+pub fn spawn_apiserver_with(log: &Path, args: &[String]) -> anyhow::Result<ApiserverChild> {
     let exe = std::env::current_exe().context("cannot find this program's own path")?;
     let out =
         std::fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
     let err = out.try_clone()?;
     let child = Command::new(&exe)
-        .args(["apiserver", "--etcd-servers", etcd, "--port"])
-        .arg(port.to_string())
+        .args(args)
         // One log line per request would cost the server more than some requests do.
         .env("KUBELING_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .spawn()
-        .with_context(|| format!("cannot start {} apiserver", exe.display()))?;
+        .with_context(|| format!("cannot start {} {}", exe.display(), args.join(" ")))?;
     Ok(ApiserverChild { child })
 }
 

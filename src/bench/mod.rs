@@ -15,12 +15,14 @@
 //! - [`creates`]: creates/s through the API server beside raw etcd puts/s.
 //! - [`watch`]: watch delivery latency to many watchers under a steady write rate.
 //! - [`list`]: LIST from the watch cache against LIST from etcd; the API server's memory.
+//! - [`scheduler`](mod@scheduler): `kubeling bench scheduler`, scheduler_perf's workloads.
 
 mod apiserver;
 mod creates;
 mod harness;
 mod list;
 mod procfs;
+mod scheduler;
 mod watch;
 
 use anyhow::Context;
@@ -39,9 +41,11 @@ pub struct BenchArgs {
 pub enum Which {
     /// The API server against raw etcd: creates/s, watch latency, LIST, memory.
     Apiserver(ApiserverBench),
+    /// The scheduler (scheduler_perf SchedulingBasic, affinity, spread) against raw bindings/s.
+    Scheduler(ApiserverBench),
 }
 
-/// `kubeling bench apiserver [--quick] [--json FILE]`
+/// `kubeling bench apiserver|scheduler [--quick] [--json FILE]`
 #[derive(clap::Args, Debug)]
 pub struct ApiserverBench {
     /// A small, fast run (under a minute) for CI smoke tests; its numbers are rougher.
@@ -55,6 +59,28 @@ pub struct ApiserverBench {
 /// Run a benchmark.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
+        Which::Scheduler(opts) => {
+            if cfg!(debug_assertions) {
+                println!(
+                    "note: this is a debug build; its numbers only show that the benchmark runs."
+                );
+            }
+            let settings = if opts.quick {
+                scheduler::Settings::quick()
+            } else {
+                scheduler::Settings::full()
+            };
+            let started = std::time::Instant::now();
+            let mut report = Report {
+                benchmark: "scheduler".into(),
+                mode: if opts.quick { "quick" } else { "full" }.into(),
+                ..Report::default()
+            };
+            scheduler::run(&settings, &mut report).await?;
+            report.seconds = started.elapsed().as_secs_f64();
+            report.print();
+            write_json(&report, opts.json.as_deref())
+        }
         Which::Apiserver(opts) => {
             if cfg!(debug_assertions) {
                 // The API server child is this same binary, so it is unoptimized too.
@@ -70,15 +96,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             };
             let report = apiserver::run(&settings).await?;
             report.print();
-            if let Some(path) = &opts.json {
-                let text = serde_json::to_string_pretty(&report.to_json())?;
-                std::fs::write(path, text + "\n")
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                println!("results written to {}", path.display());
-            }
-            Ok(())
+            write_json(&report, opts.json.as_deref())
         }
     }
+}
+
+fn write_json(report: &Report, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        let text = serde_json::to_string_pretty(&report.to_json())?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("results written to {}", path.display());
+    }
+    Ok(())
 }
 
 /// A goal a number should reach. Targets are reported, never asserted: machines are noisy,
@@ -146,6 +176,8 @@ impl Metric {
 /// Everything one run measured, in the order it was measured.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// `apiserver` or `scheduler`.
+    pub benchmark: String,
     pub mode: String,
     pub metrics: Vec<Metric>,
     /// Plain sentences that put two numbers side by side (the ratios), printed as they are.
@@ -169,8 +201,8 @@ impl Report {
             .unwrap_or(0);
         println!();
         println!(
-            "kubeling bench apiserver ({}, {:.0} s)",
-            self.mode, self.seconds
+            "kubeling bench {} ({}, {:.0} s)",
+            self.benchmark, self.mode, self.seconds
         );
         for m in &self.metrics {
             let target = m.target.map(|t| t.describe(m.unit)).unwrap_or_default();
@@ -222,7 +254,7 @@ impl Report {
                 (m.key.clone(), value)
             })
             .collect();
-        json!({"benchmark": "apiserver", "mode": self.mode, "seconds": self.seconds,
+        json!({"benchmark": self.benchmark, "mode": self.mode, "seconds": self.seconds,
                "metrics": metrics, "summary": self.summary})
     }
 }

@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
+    /// The scheduler's HTTP port (/metrics, /explain).
+    pub scheduler_port: u16,
     child: Option<Child>,
     cache: tempfile::TempDir,
     _tmp: Option<tempfile::TempDir>,
@@ -45,6 +47,7 @@ impl Cluster {
     /// Start `kubeling up` on an existing directory (for restart tests).
     pub fn start_in(dir: &Path, store: &str) -> Cluster {
         let port = apiserver::etcd_process::free_port();
+        let scheduler_port = apiserver::etcd_process::free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubeling"))
             .args([
                 "up",
@@ -54,6 +57,8 @@ impl Cluster {
                 &port.to_string(),
                 "--store",
                 store,
+                "--scheduler-port",
+                &scheduler_port.to_string(),
             ])
             .env("KUBELING_LOG", "warn")
             .stdout(Stdio::piped())
@@ -70,6 +75,7 @@ impl Cluster {
         let mut cluster = Cluster {
             dir: dir.to_path_buf(),
             port,
+            scheduler_port,
             child: Some(child),
             cache: tempfile::tempdir().expect("cache dir"),
             _tmp: None,
@@ -179,3 +185,4 @@ impl Drop for Cluster {
         self.stop();
     }
 }
+

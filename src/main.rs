@@ -15,6 +15,7 @@
 
 mod apiserver_cmd;
 mod bench;
+mod lab;
 mod scheduler_cmd;
 mod up;
 
@@ -43,6 +44,8 @@ enum Command {
     Explain(scheduler_cmd::ExplainArgs),
     /// Measure a component against the limits of this machine (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// The labs: `lab list`, and `lab check NN` to check a day's tasks on the cluster.
+    Lab(lab::LabArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -69,6 +72,7 @@ fn main() -> std::process::ExitCode {
             Command::Scheduler(args) => scheduler_cmd::run(args).await,
             Command::Explain(args) => scheduler_cmd::explain(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Lab(args) => lab::run(args).await,
         }
     });
     // Watches may still be open; do not wait for them.

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod discovery;
 pub mod handlers;
 pub mod metrics;
+pub mod openapi;
 pub mod printers;
 pub mod request_info;
 pub mod table;
@@ -44,7 +45,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1", get(discovery::core_resources))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
-        .route("/openapi/v2", get(discovery::openapi_v2))
+        .route("/openapi/v2", get(openapi::v2_document))
+        .route("/openapi/v3", get(openapi::v3_index))
+        .route("/openapi/v3/{*gv}", get(openapi::v3_document))
         .route("/healthz", get(discovery::healthz))
         .route("/livez", get(discovery::healthz))
         .route("/readyz", get(discovery::readyz))

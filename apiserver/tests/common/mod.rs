@@ -275,3 +275,33 @@ macro_rules! api_suite {
         }
     };
 }
+
+impl Api {
+    /// GET with extra request headers (e.g. `Accept`); returns status, response headers and
+    /// raw body.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, hyper::HeaderMap, Vec<u8>) {
+        let mut req = hyper::Request::builder().uri(format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let req = req.body(Full::new(Bytes::new())).expect("request");
+        let resp = tokio::time::timeout(Duration::from_secs(30), self.client.request(req))
+            .await
+            .expect("answer within 30s")
+            .expect("request sent");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+}

@@ -64,30 +64,28 @@ pub fn dry_run_preemption(
         let mut node = NodeInfo::clone(&potential_nodes[(offset + i) % potential_nodes.len()]);
         let mut state = state.clone();
         let name = node.name().to_string();
-        let status =
-            match select_victims_on_node(ctx.framework, &mut state, pod, &mut node, ctx.pdbs) {
-                Ok(victims) if !victims.pods.is_empty() => {
-                    let list = if victims.num_pdb_violations == 0 {
-                        &mut non_violating
-                    } else {
-                        &mut violating
-                    };
-                    // Each list holds at most `num_candidates`, as upstream's fixed-size lists.
-                    if list.len() < num_candidates {
-                        list.push(Candidate { name, victims });
-                    }
-                    if !non_violating.is_empty()
-                        && non_violating.len() + violating.len() >= num_candidates
-                    {
-                        break;
-                    }
-                    continue;
+        let outcome = select_victims_on_node(ctx.framework, &mut state, pod, &mut node, ctx.pdbs);
+        let status = match outcome {
+            Ok(victims) if !victims.pods.is_empty() => {
+                let list = if victims.num_pdb_violations == 0 {
+                    &mut non_violating
+                } else {
+                    &mut violating
+                };
+                // Each list holds at most `num_candidates`, as upstream's fixed-size lists.
+                if list.len() < num_candidates {
+                    list.push(Candidate { name, victims });
                 }
-                Ok(_) => {
-                    Status::error(format!("expected at least one victim pod on node {name:?}"))
+                if !non_violating.is_empty()
+                    && non_violating.len() + violating.len() >= num_candidates
+                {
+                    break;
                 }
-                Err(status) => status,
-            };
+                continue;
+            }
+            Ok(_) => Status::error(format!("expected at least one victim pod on node {name:?}")),
+            Err(status) => status,
+        };
         if status.code == Code::Error {
             run.errors.push(status.message());
         }

@@ -218,3 +218,62 @@ fn the_factory_checks_args_and_the_plugin_listens_for_pod_deletions() {
         assert!(random_offset(3) < 3, "the random start is a valid index");
     }
 }
+
+#[test]
+fn with_the_default_profile_a_pod_evicts_the_lower_priority_pod_that_takes_its_cpu() {
+    use crate::config::KubeSchedulerConfiguration;
+    use crate::framework::profile::new_framework;
+    let config = KubeSchedulerConfiguration::default_config();
+    let registry = crate::plugins::in_tree_registry();
+    let framework = new_framework(
+        &config.profiles[0],
+        None,
+        &registry,
+        &FactoryContext::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(framework.post_filter.iter().any(|p| p.name() == NAME));
+
+    let snapshot = Snapshot::new(vec![
+        node(
+            "node1",
+            "1",
+            110,
+            vec![running("low", "node1", LOW, "800m")],
+        ),
+        node(
+            "node2",
+            "1",
+            110,
+            vec![running("vip", "node2", VERY_HIGH, "800m")],
+        ),
+    ]);
+    let pod = preemptor(HIGH, "500m");
+    // What the scheduling cycle would have found: both nodes short of CPU.
+    let mut state = CycleState::new();
+    let (_, status) = framework.run_pre_filter_plugins(&mut state, &pod, &snapshot);
+    assert!(status.is_success(), "{status}");
+    let mut statuses = NodeToStatus::new();
+    for node in snapshot.list() {
+        let verdicts = framework.run_filter_plugins(&state, &pod, node);
+        if let Some((_, status)) = verdicts.into_iter().find(|(_, s)| !s.is_success()) {
+            statuses.insert(node.name().to_string(), status);
+        }
+    }
+    let insufficient_cpu =
+        Status::unschedulable("Insufficient cpu").with_plugin("NodeResourcesFit");
+    assert_eq!(statuses.get("node1"), Some(&insufficient_cpu));
+    assert_eq!(statuses.get("node2"), Some(&insufficient_cpu));
+
+    let ctx = PostFilterContext {
+        framework: &framework,
+        snapshot: &snapshot,
+        pdbs: &[],
+    };
+    let (result, status) = framework.run_post_filter_plugins(&ctx, &state, &pod, &statuses);
+    assert!(status.is_success(), "{status}");
+    let result = result.unwrap_or_default();
+    assert_eq!(result.nominated_node_name, "node1");
+    let victims: Vec<&str> = result.victims.iter().map(|v| name_of(v)).collect();
+    assert_eq!(victims, ["low"]);
+}

@@ -191,3 +191,123 @@ fn explain_shows_the_scores_that_chose_the_node() {
     assert!(text.contains("NodeResourcesFit"), "{text}");
     assert!(text.contains("← chosen"), "{text}");
 }
+
+#[test]
+fn node_selectors_and_required_node_affinity_pick_or_refuse_nodes() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    node(&cluster, "ssd-1", "4", "16Gi", "");
+    cluster.ok(&["label", "node", "ssd-1", "disk=ssd"]);
+    node(&cluster, "hdd-1", "4", "16Gi", "");
+    cluster.ok(&["label", "node", "hdd-1", "disk=hdd"]);
+    pod(&cluster, "db", "100m", "  nodeSelector:\n    disk: ssd\n");
+    assert_eq!(wait_scheduled(&cluster, "db"), "ssd-1");
+    let nvme = "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - {key: disk, operator: In, values: [nvme]}\n";
+    pod(&cluster, "fast", "100m", nvme);
+    let message = failed_scheduling(&cluster, "fast");
+    assert!(
+        message.starts_with(
+            "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn pod_anti_affinity_spreads_replicas_and_refuses_a_third_on_two_nodes() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    node(&cluster, "n1", "4", "16Gi", "");
+    node(&cluster, "n2", "4", "16Gi", "");
+    let anti = "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels: {tier: cache}\n        topologyKey: kubernetes.io/hostname\n";
+    let mut nodes = Vec::new();
+    for name in ["cache-1", "cache-2", "cache-3"] {
+        let yaml = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{tier: cache}}\nspec:\n  containers:\n  - name: c\n    image: busybox\n{anti}"
+        );
+        cluster.kubectl_stdin(&["create", "-f", "-"], Some(&yaml));
+        if name != "cache-3" {
+            nodes.push(wait_scheduled(&cluster, name));
+        }
+    }
+    nodes.sort();
+    assert_eq!(nodes, ["n1", "n2"]);
+    let message = failed_scheduling(&cluster, "cache-3");
+    assert!(
+        message.starts_with(
+            "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules."
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn topology_spread_puts_pods_evenly_across_zones() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    for (name, zone) in [("a1", "a"), ("a2", "a"), ("a3", "a"), ("b1", "b")] {
+        node(&cluster, name, "4", "16Gi", "");
+        cluster.ok(&[
+            "label",
+            "node",
+            name,
+            &format!("topology.kubernetes.io/zone={zone}"),
+        ]);
+    }
+    let spread = "  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: topology.kubernetes.io/zone\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector:\n      matchLabels: {app: spread}\n";
+    let mut zones = Vec::new();
+    for i in 0..4 {
+        let name = format!("s{i}");
+        let yaml = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{app: spread}}\nspec:\n  containers:\n  - name: c\n    image: busybox\n{spread}"
+        );
+        cluster.kubectl_stdin(&["create", "-f", "-"], Some(&yaml));
+        let node = wait_scheduled(&cluster, &name);
+        zones.push(if node.starts_with('a') { "a" } else { "b" });
+    }
+    zones.sort();
+    assert_eq!(
+        zones,
+        ["a", "a", "b", "b"],
+        "three nodes in zone a must not attract more pods"
+    );
+}
+
+#[test]
+fn a_high_priority_pod_preempts_a_low_priority_one() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    node(&cluster, "only", "1", "4Gi", "");
+    // No kubelet here: a grace period of 0 lets the victim's deletion complete at once.
+    pod(
+        &cluster,
+        "low",
+        "800m",
+        "  priority: 0\n  terminationGracePeriodSeconds: 0\n",
+    );
+    assert_eq!(wait_scheduled(&cluster, "low"), "only");
+    pod(&cluster, "high", "800m", "  priority: 1000\n");
+    assert_eq!(wait_scheduled(&cluster, "high"), "only");
+    let gone = cluster.kubectl(&["get", "pod", "low"]);
+    assert!(!gone.status.success(), "the victim was deleted");
+    let preempted = wait_for("the Preempted event", || {
+        let out = cluster.ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=low,reason=Preempted",
+            "-o",
+            "jsonpath={.items[*].message}",
+        ]);
+        Some(out).filter(|m| !m.is_empty())
+    });
+    assert!(preempted.starts_with("Preempted by pod "), "{preempted}");
+}

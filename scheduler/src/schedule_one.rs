@@ -105,8 +105,8 @@ impl fmt::Display for FitError {
 /// Failure of a scheduling attempt.
 #[derive(Debug, Clone)]
 pub enum ScheduleError {
-    /// No node fits (the pod is unschedulable for now).
-    Fit(FitError),
+    /// No node fits (the pod is unschedulable for now). Boxed: it carries a status per node.
+    Fit(Box<FitError>),
     /// A plugin failed; not the pod's fault. The pod is retried after a backoff.
     Internal(Status),
 }
@@ -143,13 +143,13 @@ pub fn schedule_pod(
     if all == 0 {
         // Upstream returns a plain error here; we report it as unschedulable so that the pod
         // waits for a node to be added instead of retrying on a timer.
-        return Err(ScheduleError::Fit(FitError {
+        return Err(ScheduleError::Fit(Box::new(FitError {
             num_all_nodes: 0,
             diagnosis: Diagnosis {
                 pre_filter_msg: "no nodes available to schedule pods".to_string(),
                 ..Diagnosis::default()
             },
-        }));
+        })));
     }
     let feasible = find_nodes_that_fit_pod(
         framework,
@@ -204,10 +204,10 @@ fn find_nodes_that_fit_pod(
         }
         diagnosis.pre_filter_msg = status.message();
         diagnosis.unschedulable_plugins.extend(status.plugin);
-        return Err(ScheduleError::Fit(FitError {
+        return Err(ScheduleError::Fit(Box::new(FitError {
             num_all_nodes: all,
             diagnosis,
-        }));
+        })));
     }
 
     // The nodes to look at: all, or only those PreFilter allowed.
@@ -283,10 +283,10 @@ fn find_nodes_that_fit_pod(
     }
     explanation.evaluated_nodes += processed;
     if feasible.is_empty() {
-        return Err(ScheduleError::Fit(FitError {
+        return Err(ScheduleError::Fit(Box::new(FitError {
             num_all_nodes: all,
             diagnosis,
-        }));
+        })));
     }
     Ok(feasible)
 }

@@ -281,7 +281,12 @@ impl Scheduler {
                         &fit.diagnosis.node_to_status,
                     );
                     if !status.message().is_empty() {
-                        fit.diagnosis.post_filter_msg = status.message();
+                        // Upstream's event reads "0/3 nodes are available: ... preemption: 0/3 ...".
+                        fit.diagnosis.post_filter_msg = format!(
+                            "{}{}",
+                            crate::plugins::default_preemption::MESSAGE_PREFIX,
+                            status.message()
+                        );
                     }
                     nomination = result.filter(|r| !r.nominated_node_name.is_empty());
                 }

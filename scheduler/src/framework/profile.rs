@@ -43,6 +43,9 @@ const POINTS: &[(&str, PointList, Implements)] = &[
     ("bind", |p| &p.bind, |p| p.as_bind().is_some()),
 ];
 
+/// A plugin enabled at one point, with the weight configured for it (if any).
+type Configured = (Arc<dyn Plugin>, Option<i64>);
+
 /// Build the framework for `profile`. `global_percentage` is the configuration's top-level
 /// `percentageOfNodesToScore`, used when the profile has none.
 pub fn new_framework(
@@ -87,11 +90,11 @@ pub fn new_framework(
     };
 
     // 3. Per point: the multiPoint plugins that implement it, then that point's own lists.
-    let mut per_point: Vec<Vec<(Arc<dyn Plugin>, Option<i64>)>> = Vec::new();
+    let mut per_point: Vec<Vec<Configured>> = Vec::new();
     for (point, list_of, implements) in POINTS {
         let set = list_of(&profile.plugins);
         let disable_all = set.disabled.iter().any(|p| p.name == "*");
-        let mut plugins: Vec<(Arc<dyn Plugin>, Option<i64>)> = Vec::new();
+        let mut plugins: Vec<Configured> = Vec::new();
         for (name, weight) in &multi_point {
             if disable_all || set.disabled.iter().any(|d| d.name == *name) {
                 continue;

@@ -84,11 +84,14 @@ pub fn host_ports(pod: &Pod) -> Vec<HostPort> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for c in spec
-        .containers
+    // Init containers that finish before the app starts hold no port; sidecars
+    // (`restartPolicy: Always`) keep running and keep theirs (upstream's `GetHostPorts`).
+    let sidecars = spec
+        .init_containers
         .iter()
-        .chain(spec.init_containers.iter().flatten())
-    {
+        .flatten()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"));
+    for c in spec.containers.iter().chain(sidecars) {
         for p in c.ports.iter().flatten() {
             if let Some(host_port) = p.host_port.filter(|hp| *hp > 0) {
                 out.push(HostPort {

@@ -3,8 +3,8 @@
 //! | event | pod without a node (ours) | pod with a node | node |
 //! |---|---|---|---|
 //! | add | queue it | cache it; may help pods waiting for affinity | cache it; may help anyone |
-//! | update | update it in the queue | re-cache it | re-cache; may help if labels, taints, capacity changed |
-//! | delete | drop it from the queue | uncache it; its room may help | uncache it |
+//! | update | requeue it if its spec or metadata changed | re-cache it; just bound: may help like an add | re-cache; may help if labels, taints, capacity changed |
+//! | delete | drop it from the queue | uncache it; its room may help | uncache it; may help spreading |
 //!
 //! "May help" means: move the unschedulable pods whose rejecting plugins registered interest in
 //! that event back towards the active queue.
@@ -27,7 +27,25 @@ fn is_terminal(pod: &Pod) -> bool {
     )
 }
 
-/// Should this scheduler schedule `pod`? Unbound, alive, and asking for one of our profiles.
+/// Did anything but the status change? (upstream's `isPodUpdated`)
+fn spec_or_metadata_changed(old: &Pod, new: &Pod) -> bool {
+    old.spec != new.spec
+        || old.metadata.labels != new.metadata.labels
+        || old.metadata.annotations != new.metadata.annotations
+}
+
+/// Pods with `spec.schedulingGates` wait outside the queue until every gate is removed
+/// (upstream's SchedulingGates PreEnqueue plugin; kubeling does not set the
+/// `SchedulingGated` condition on them).
+fn is_gated(pod: &Pod) -> bool {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.scheduling_gates.as_ref())
+        .is_some_and(|g| !g.is_empty())
+}
+
+/// Should this scheduler schedule `pod`? Unbound, alive, ungated, and asking for one of our
+/// profiles.
 fn is_ours(shared: &Shared, pod: &Pod) -> bool {
     let name = pod
         .spec
@@ -37,6 +55,7 @@ fn is_ours(shared: &Shared, pod: &Pod) -> bool {
     node_name(pod).is_none()
         && !is_terminal(pod)
         && pod.metadata.deletion_timestamp.is_none()
+        && !is_gated(pod)
         && shared.profiles.contains_key(name)
 }
 
@@ -61,13 +80,14 @@ impl EventHandler<Pod> for PodEventHandler {
         let shared = &self.0;
         let key = pod_key(new);
         if node_name(new).is_some() {
+            shared.cache().add_or_update_pod(new.clone());
             if node_name(old).is_none() {
-                // Bound (by us or anyone): no longer pending.
+                // Bound (by us or anyone): no longer pending; and for the pods waiting for pod
+                // affinity to it, it has just arrived on a node (upstream: AssignedPodAdd).
                 shared.queue().delete(&key);
                 shared.remove_nomination(&key);
-            }
-            shared.cache().add_or_update_pod(new.clone());
-            if old.metadata.labels != new.metadata.labels || is_terminal(new) != is_terminal(old) {
+                shared.move_pods(ClusterEvent::POD_ADD);
+            } else if old.metadata.labels != new.metadata.labels {
                 shared.move_pods(ClusterEvent::POD_UPDATE);
             }
             if is_terminal(new) && !is_terminal(old) {
@@ -75,11 +95,15 @@ impl EventHandler<Pod> for PodEventHandler {
                 shared.move_pods(ClusterEvent::POD_DELETE);
             }
         } else if is_ours(shared, new) {
-            shared
-                .queue()
-                .update(PodInfo::new(new.clone()), Instant::now());
+            if !is_ours(shared, old) || spec_or_metadata_changed(old, new) {
+                shared
+                    .queue()
+                    .update(PodInfo::new(new.clone()), Instant::now());
+                shared.wake.notify_one();
+            } else {
+                shared.queue().update_status_only(PodInfo::new(new.clone()));
+            }
             shared.nominate_from_status(new);
-            shared.wake.notify_one();
         } else {
             shared.queue().delete(&key);
             shared.remove_nomination(&key);
@@ -126,5 +150,7 @@ impl EventHandler<Node> for NodeEventHandler {
     fn on_delete(&self, deleted: &Deleted<Node>) {
         let name = deleted.object().metadata.name.clone().unwrap_or_default();
         self.0.cache().remove_node(&name);
+        // A node leaving can help too: topology spread skew is counted over existing domains.
+        self.0.move_pods(ClusterEvent::NODE_DELETE);
     }
 }

@@ -19,7 +19,7 @@
 
 use crate::framework::{ClusterEvent, PodInfo, QueuedPodInfo};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,8 @@ pub struct SchedulingQueue {
     active: BinaryHeap<HeapEntry>,
     backoff: BinaryHeap<HeapEntry>,
     pods: HashMap<String, Tracked>,
+    /// Keys of the pods in unschedulablePods, so events need not scan every pending pod.
+    unschedulable: HashSet<String>,
     next_generation: u64,
     /// Incremented by every pop.
     scheduling_cycle: u64,
@@ -116,6 +118,7 @@ impl SchedulingQueue {
             active: BinaryHeap::new(),
             backoff: BinaryHeap::new(),
             pods: HashMap::new(),
+            unschedulable: HashSet::new(),
             next_generation: 0,
             scheduling_cycle: 0,
             move_request_cycle: 0,
@@ -125,6 +128,11 @@ impl SchedulingQueue {
     fn push(&mut self, key: String, info: QueuedPodInfo, location: Location, now: Instant) {
         self.next_generation += 1;
         let generation = self.next_generation;
+        if location == Location::Unschedulable {
+            self.unschedulable.insert(key.clone());
+        } else {
+            self.unschedulable.remove(&key);
+        }
         match location {
             Location::Active => self.active.push(HeapEntry {
                 info: info.clone(),
@@ -186,9 +194,19 @@ impl SchedulingQueue {
         }
     }
 
+    /// Only the pod's status changed (often our own PodScheduled=False patch): keep the
+    /// newest copy but do not treat it as an edit that deserves a new attempt — otherwise every
+    /// failure would trigger its own retry. Upstream: `isPodUpdated` ignores status.
+    pub fn update_status_only(&mut self, pod: PodInfo) {
+        if let Some(tracked) = self.pods.get_mut(&pod.key()) {
+            tracked.info.pod_info = pod;
+        }
+    }
+
     /// The pod was deleted or bound by someone else: forget it.
     pub fn delete(&mut self, key: &str) {
         self.pods.remove(key);
+        self.unschedulable.remove(key);
     }
 
     /// The next pod to schedule, if any is active. Marks it in flight.
@@ -285,11 +303,11 @@ impl SchedulingQueue {
     /// The safety net: pods unschedulable for over five minutes get another try.
     pub fn flush_unschedulable_left_over(&mut self, now: Instant) -> usize {
         let old: Vec<(String, QueuedPodInfo)> = self
-            .pods
+            .unschedulable
             .iter()
+            .filter_map(|k| self.pods.get(k).map(|t| (k, t)))
             .filter(|(_, t)| {
-                t.location == Location::Unschedulable
-                    && now.saturating_duration_since(t.info.timestamp) > MAX_UNSCHEDULABLE_DURATION
+                now.saturating_duration_since(t.info.timestamp) > MAX_UNSCHEDULABLE_DURATION
             })
             .map(|(k, t)| (k.clone(), t.info.clone()))
             .collect();
@@ -309,9 +327,10 @@ impl SchedulingQueue {
         now: Instant,
     ) -> usize {
         let moving: Vec<(String, QueuedPodInfo)> = self
-            .pods
+            .unschedulable
             .iter()
-            .filter(|(_, t)| t.location == Location::Unschedulable && may_help(&t.info, event))
+            .filter_map(|k| self.pods.get(k).map(|t| (k, t)))
+            .filter(|(_, t)| may_help(&t.info, event))
             .map(|(k, t)| (k.clone(), t.info.clone()))
             .collect();
         let n = moving.len();

@@ -54,9 +54,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(profiles: HashMap<String, Arc<Framework>>) -> Arc<Shared> {
-        // All profiles must sort the queue the same way (upstream checks this too); use the
-        // first profile's QueueSort.
-        let sorter = profiles.values().next().cloned().unwrap_or_default();
+        // All profiles must sort the queue the same way (upstream refuses configurations where
+        // they differ); use the default profile's QueueSort, or any profile's if none is default.
+        let sorter = profiles
+            .get(crate::config::DEFAULT_SCHEDULER_NAME)
+            .or_else(|| profiles.values().next())
+            .cloned()
+            .unwrap_or_default();
         let less = Arc::new(move |a: &QueuedPodInfo, b: &QueuedPodInfo| sorter.less(a, b));
         Arc::new(Shared {
             profiles,
@@ -148,7 +152,18 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(shared: Arc<Shared>, client: Client) -> Scheduler {
-        let recorder = Arc::new(EventRecorder::new(client.clone(), "default-scheduler"));
+        // Events name the scheduler as their source, as upstream's do.
+        let component = if shared
+            .profiles
+            .contains_key(crate::config::DEFAULT_SCHEDULER_NAME)
+        {
+            crate::config::DEFAULT_SCHEDULER_NAME.to_string()
+        } else {
+            let mut names: Vec<&String> = shared.profiles.keys().collect();
+            names.sort();
+            names.first().map(|n| n.to_string()).unwrap_or_default()
+        };
+        let recorder = Arc::new(EventRecorder::new(client.clone(), &component));
         Scheduler {
             shared,
             client,
@@ -355,7 +370,21 @@ impl Scheduler {
             if let Some(n) = &nomination {
                 preempt(&client, &recorder, &pod, n).await;
             }
-            report_failure(&client, &recorder, &pod, &message, nomination.as_ref()).await;
+            // Upstream's condition reasons: Unschedulable, or SchedulerError for internal errors.
+            let reason = if unschedulable {
+                "Unschedulable"
+            } else {
+                "SchedulerError"
+            };
+            report_failure(
+                &client,
+                &recorder,
+                &pod,
+                reason,
+                &message,
+                nomination.as_ref(),
+            )
+            .await;
         });
     }
 }
@@ -442,6 +471,7 @@ async fn report_failure(
     client: &Client,
     recorder: &EventRecorder,
     pod: &Pod,
+    reason: &str,
     message: &str,
     nomination: Option<&PostFilterResult>,
 ) {
@@ -459,7 +489,7 @@ async fn report_failure(
         "conditions": [{
             "type": "PodScheduled",
             "status": "False",
-            "reason": "Unschedulable",
+            "reason": reason,
             "message": message,
             "lastProbeTime": null,
             "lastTransitionTime": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -173,3 +173,21 @@ fn pending_counts_each_queue() {
     q.add_backoff(b, t0);
     assert_eq!(q.pending(), (1, 1, 1));
 }
+
+#[test]
+fn a_status_only_change_does_not_count_as_an_edit() {
+    let mut q = priority_queue();
+    let t0 = Instant::now();
+    q.add(make_pod("p").info(), t0);
+    let p = q.pop().unwrap();
+    q.add_unschedulable(p, q.scheduling_cycle(), t0);
+    // The scheduler's own PodScheduled=False patch comes back through the informer.
+    let with_condition = make_pod("p").with(|pod| {
+        pod.status = Some(k8s_openapi::api::core::v1::PodStatus {
+            nominated_node_name: Some("n1".into()),
+            ..Default::default()
+        })
+    });
+    q.update_status_only(with_condition.info());
+    assert_eq!(q.location("default/p"), Some(Location::Unschedulable));
+}

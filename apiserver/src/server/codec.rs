@@ -1,7 +1,7 @@
 //! Bodies in and out: JSON (and YAML) requests, JSON (or YAML) responses, `Status` errors.
 //!
 //! Upstream negotiates among JSON, YAML and protobuf by `Content-Type` and `Accept`
-//! (`endpoints/handlers/negotiation/`). We read JSON, YAML and protobuf bodies ([`protobuf`]:
+//! (`endpoints/handlers/negotiation/`). We read JSON, YAML and protobuf bodies (`protobuf`:
 //! what kubectl's `create configmap|secret|deployment|namespace` send); every one becomes the
 //! same JSON value. We answer JSON unless the client asks for YAML; `kubectl` always accepts JSON.
 

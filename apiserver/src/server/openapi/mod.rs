@@ -8,9 +8,9 @@
 //!
 //! Nothing here is written by hand: the schemas come from k8s-openapi's types (which carry
 //! upstream's descriptions), the paths from the resource table. Reading order:
-//! [`kinds`] (which Rust type describes each kind), [`schemas`] (definitions, with the
-//! extensions clients look for), [`paths`] (operations per URL), [`operations`] (how v3 and
-//! v2 spell an operation), [`documents`] (whole documents and the index), and the handlers
+//! `kinds` (which Rust type describes each kind), `schemas` (definitions, with the
+//! extensions clients look for), `paths` (operations per URL), `operations` (how v3 and
+//! v2 spell an operation), `documents` (whole documents and the index), and the handlers
 //! below.
 //!
 //! The documents never change while the server runs, so each is built once, on the first
@@ -118,7 +118,7 @@ pub async fn v3_document(
 }
 
 /// `GET /openapi/v2`: JSON when the client takes JSON; kubectl, which asks only for
-/// protobuf, gets the empty protobuf document described at [`V2_PROTOBUF`].
+/// protobuf, gets the empty protobuf document described at `V2_PROTOBUF`.
 pub async fn v2_document(headers: HeaderMap) -> Response {
     if !takes_json(&headers) {
         let mut resp = StatusCode::OK.into_response();

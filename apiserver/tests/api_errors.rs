@@ -122,8 +122,15 @@ async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
         413,
         "RequestEntityTooLarge",
     );
+    // A protobuf envelope cut short is a malformed body; a format we do not read at all is 415.
     status(
         &api.raw_json("POST", CMS, "application/vnd.kubernetes.protobuf", b"k8s\0")
+            .await,
+        400,
+        "BadRequest",
+    );
+    status(
+        &api.raw_json("POST", CMS, "application/xml", b"<configmap/>")
             .await,
         415,
         "UnsupportedMediaType",

@@ -311,3 +311,123 @@ fn a_high_priority_pod_preempts_a_low_priority_one() {
     });
     assert!(preempted.starts_with("Preempted by pod "), "{preempted}");
 }
+
+#[test]
+fn pod_affinity_places_a_pod_in_the_zone_of_the_pod_it_follows_and_metrics_count_it() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    for (name, zone) in [("east-1", "east"), ("west-1", "west"), ("west-2", "west")] {
+        node(&cluster, name, "4", "16Gi", "");
+        cluster.ok(&[
+            "label",
+            "node",
+            name,
+            &format!("topology.kubernetes.io/zone={zone}"),
+        ]);
+    }
+    pod(
+        &cluster,
+        "db",
+        "100m",
+        "  nodeSelector:\n    topology.kubernetes.io/zone: east\n",
+    );
+    assert_eq!(wait_scheduled(&cluster, "db"), "east-1");
+    let follow = "  affinity:\n    podAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector:\n          matchLabels: {app: db}\n        topologyKey: topology.kubernetes.io/zone\n";
+    pod(&cluster, "app", "100m", follow);
+    assert_eq!(wait_scheduled(&cluster, "app"), "east-1");
+
+    let metrics = http_get(cluster.scheduler_port, "/metrics");
+    assert!(
+        metrics.contains(
+            "scheduler_schedule_attempts_total{profile=\"default-scheduler\",result=\"scheduled\"} 2"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("scheduler_scheduling_algorithm_duration_seconds_count 2"));
+    assert!(metrics.contains("scheduler_pending_pods{queue=\"active\"} 0"));
+}
+
+/// GET a path from a local HTTP server, as text (a tiny client: the scheduler speaks HTTP/1.1).
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    text
+}
+
+/// A child process killed (by its PID) when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_second_scheduler_takes_the_lease_and_schedules_only_pods_that_name_it() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    node(&cluster, "n1", "4", "16Gi", "");
+    let second = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_kubeling"))
+            .args(["scheduler", "--kubeconfig"])
+            .arg(cluster.kubeconfig())
+            .args([
+                "--scheduler-name",
+                "second",
+                "--leader-elect",
+                "--port",
+                "0",
+            ])
+            .env("KUBELING_LOG", "warn")
+            .spawn()
+            .expect("kubeling scheduler starts"),
+    );
+    let holder = wait_for("the kube-scheduler lease", || {
+        let out = cluster.kubectl(&[
+            "get",
+            "lease",
+            "kube-scheduler",
+            "-n",
+            "kube-system",
+            "-o",
+            "jsonpath={.spec.holderIdentity}",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.success() && !text.is_empty()).then_some(text)
+    });
+    assert!(holder.ends_with(&format!("_{}", second.0.id())), "{holder}");
+    pod(&cluster, "mine", "100m", "  schedulerName: second\n");
+    assert_eq!(wait_scheduled(&cluster, "mine"), "n1");
+    let source = wait_for("the Scheduled event", || {
+        let out = cluster.ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=mine,reason=Scheduled",
+            "-o",
+            "jsonpath={.items[*].source.component}",
+        ]);
+        Some(out).filter(|m| !m.is_empty())
+    });
+    assert_eq!(
+        source, "second",
+        "the event names the scheduler that decided"
+    );
+    // The cluster's own default scheduler ignores pods that ask for another scheduler, and
+    // the second one ignores default ones: both pods end up scheduled by their own.
+    pod(&cluster, "theirs", "100m", "");
+    assert_eq!(wait_scheduled(&cluster, "theirs"), "n1");
+}

@@ -18,6 +18,7 @@ use std::process::{Command, Output};
 const DAYS: &[(&str, &str)] = &[
     ("01", "day01-etcd-apiserver"),
     ("02", "day02-objects-kubectl"),
+    ("03", "day03-scheduler"),
 ];
 
 fn repo() -> PathBuf {
@@ -58,6 +59,19 @@ fn exercise_tests(day_dir: &str, solved: bool) -> Output {
     // Without the lockfile, an offline resolve picks the versions already downloaded (the
     // workspace's), so this keeps working when the workspace bumps a dependency.
     let _ = std::fs::remove_file(crate_dir.join("Cargo.lock"));
+    // A crate that builds workspace crates from source (day 03 depends on `scheduler` by path,
+    // `../../../scheduler` from its place in labs/) gets those paths made absolute for its new
+    // place, and the workspace's lockfile to start from: exactly the versions the workspace
+    // builds with.
+    let manifest = crate_dir.join("Cargo.toml");
+    let toml = std::fs::read_to_string(&manifest).expect("read Cargo.toml");
+    if toml.contains("path = \"../../../") {
+        let absolute = format!("path = \"{}/", repo().display());
+        std::fs::write(&manifest, toml.replace("path = \"../../../", &absolute))
+            .expect("write Cargo.toml");
+        std::fs::copy(repo().join("Cargo.lock"), crate_dir.join("Cargo.lock"))
+            .expect("copy the workspace's Cargo.lock");
+    }
     if solved {
         copy_dir(&day.join("solution").join("src"), &crate_dir.join("src"));
     }
@@ -131,6 +145,8 @@ fn solve(cluster: &Cluster, script: &Path, cache: &Path) -> Output {
         .env("KUBECACHEDIR", cache)
         // solve.sh finds etcd through DIR/ports next to the kubeconfig, as a student would.
         .env_remove("ETCDCTL_ENDPOINTS")
+        // ... and the kubeling binary (day 03 starts a second scheduler) through $KUBELING.
+        .env("KUBELING", env!("CARGO_BIN_EXE_kubeling"))
         .output()
         .expect("bash runs")
 }
@@ -193,4 +209,9 @@ fn day01_check_fails_on_a_fresh_cluster_and_passes_after_solve_sh() {
 #[test]
 fn day02_check_fails_on_a_fresh_cluster_and_passes_after_solve_sh() {
     checker_fails_then_passes_after_solve("02", "day02-objects-kubectl");
+}
+
+#[test]
+fn day03_check_fails_on_a_fresh_cluster_and_passes_after_solve_sh() {
+    checker_fails_then_passes_after_solve("03", "day03-scheduler");
 }

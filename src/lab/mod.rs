@@ -17,11 +17,12 @@
 //!
 //! # Layout
 //! - this file: the command line, the list of days, the [`Task`] type and the runner.
-//! - [`day01`], [`day02`]: one file per day: read what the day's tasks need (I/O), then judge
-//!   it with plain functions (pure, unit-tested without a cluster).
+//! - [`day01`], [`day02`], [`day03`]: one file per day: read what the day's tasks need (I/O),
+//!   then judge it with plain functions (pure, unit-tested without a cluster).
 
 mod day01;
 mod day02;
+mod day03;
 
 use anyhow::Context;
 use machinery::client::{Client, Config, Error};
@@ -67,6 +68,11 @@ const DAYS: &[Day] = &[
         number: 2,
         dir: "day02-objects-kubectl",
         title: "objects, kubectl, labels and selectors",
+    },
+    Day {
+        number: 3,
+        dir: "day03-scheduler",
+        title: "the scheduler",
     },
 ];
 
@@ -135,6 +141,7 @@ pub async fn run(args: LabArgs) -> anyhow::Result<()> {
             let tasks = match day.number {
                 1 => day01::check(&client).await,
                 2 => day02::check(&client).await,
+                3 => day03::check(&client).await,
                 _ => Vec::new(),
             };
             let done = tasks.iter().filter(|t| t.hint.is_none()).count();

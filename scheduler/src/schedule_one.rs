@@ -78,6 +78,10 @@ impl fmt::Display for FitError {
     /// `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}.`
     /// Reasons are counted over nodes and sorted as text, as upstream's `sortReasonsHistogram`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.num_all_nodes == 0 {
+            // Upstream's ErrNoNodesAvailable text, with nothing to count.
+            return write!(f, "{}", self.diagnosis.pre_filter_msg);
+        }
         write!(f, "0/{} nodes are available:", self.num_all_nodes)?;
         if !self.diagnosis.pre_filter_msg.is_empty() {
             write!(f, " {}.", self.diagnosis.pre_filter_msg)?;
@@ -246,6 +250,9 @@ fn find_nodes_that_fit_pod(
         if passed {
             return Ok(vec![node.clone()]);
         }
+        // The full scan below looks at this node again; count and show it once.
+        explanation.evaluated_nodes -= 1;
+        explanation.nodes.pop();
     }
 
     let to_find =

@@ -282,7 +282,8 @@ impl Scheduler {
             }
             Err(ScheduleError::Fit(mut fit)) => {
                 let mut nomination = None;
-                if !framework.post_filter.is_empty() {
+                // With no nodes at all there is nobody to preempt (upstream skips it too).
+                if !framework.post_filter.is_empty() && fit.num_all_nodes > 0 {
                     let pdbs = lock(&self.shared.pdbs).clone();
                     let ctx = PostFilterContext {
                         framework: &framework,

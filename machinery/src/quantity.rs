@@ -52,7 +52,11 @@ fn scaled(q: &str, scale: i128) -> Result<i64, QuantityError> {
     let numerator = exact.numerator.checked_mul(scale).ok_or_else(too_large)?;
     // Round away from zero, like upstream's `Quantity.ScaledValue`.
     let magnitude = (numerator + exact.denominator - 1) / exact.denominator;
-    let value = if exact.negative { -magnitude } else { magnitude };
+    let value = if exact.negative {
+        -magnitude
+    } else {
+        magnitude
+    };
     i64::try_from(value).map_err(|_| too_large())
 }
 

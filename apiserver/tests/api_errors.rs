@@ -122,6 +122,19 @@ async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
         413,
         "RequestEntityTooLarge",
     );
+    // Server-side dry run is refused, and nothing is written.
+    let message = status(
+        &api.call_as(
+            "POST",
+            &format!("{CMS}?dryRun=All"),
+            "application/json",
+            Some(json!({"metadata": {"name": "dry"}})),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    assert!(message.contains("dryRun is not supported"), "{message}");
     // A protobuf envelope cut short is a malformed body; a format we do not read at all is 415.
     status(
         &api.raw_json("POST", CMS, "application/vnd.kubernetes.protobuf", b"k8s\0")

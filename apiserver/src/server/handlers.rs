@@ -80,6 +80,20 @@ async fn serve(
     // `kubectl get` asks for a Table (server-side printing) instead of the objects themselves.
     let wants_table = || table::negotiate(headers, &query);
 
+    // `kubectl --dry-run=server` sends dryRun=All and expects nothing to be stored. Until the
+    // registry can run a write without storing it, refusing is the honest answer: writing for
+    // real would do exactly what the user asked us not to.
+    let mutating = matches!(
+        info.verb,
+        "create" | "update" | "patch" | "delete" | "deletecollection"
+    );
+    if mutating && query.get("dryRun").is_some_and(|v| !v.is_empty()) {
+        return Err(ApiError::bad_request(
+            "dryRun is not supported by this kubeling API server yet; nothing was changed \
+             (use kubectl --dry-run=client)",
+        ));
+    }
+
     match (info.verb, sub) {
         ("get", None | Some(Subresource::Status)) => {
             let table = wants_table()?;

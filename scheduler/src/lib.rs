@@ -19,7 +19,8 @@
 //! - [`schedule_one`]: one decision as a pure function — filter, score, select — and the
 //!   `FitError` message. [`explain`] keeps every verdict and score of it.
 //! - [`scheduler`]: the run loop — pop, decide, assume, bind in the background — fed by
-//!   [`event_handlers`]; [`metrics`] and [`server`] (`/metrics`, `/explain/NS/NAME`).
+//!   [`event_handlers`]; its API writes in [`writes`]; [`metrics`] and [`server`]
+//!   (`/metrics`, `/explain/NS/NAME`).
 //! - [`run`]: `kubeling scheduler` — configuration, informers, leader election, all wired up.
 //! - [`testing`]: builders for pods and nodes used by the tests (`st.MakePod()` upstream).
 //!
@@ -38,3 +39,4 @@ pub mod schedule_one;
 pub mod scheduler;
 pub mod server;
 pub mod testing;
+pub mod writes;

@@ -136,8 +136,22 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     };
     match args.store.as_str() {
         "etcd" => {
+            let fresh = !dir.join("ports").exists();
             let (client, peer) = etcd_ports(&dir)?;
-            let process = EtcdProcess::start(&dir, client, peer)?;
+            let process = match EtcdProcess::start(&dir, client, peer) {
+                Ok(p) => p,
+                // A port found free a moment ago can be taken by another process before etcd
+                // binds it. For a new DIR, simply choose again; an existing DIR keeps its ports
+                // (its etcd member is registered under them).
+                Err(e) if fresh => {
+                    eprintln!("etcd did not start ({e:#}); retrying on other ports");
+                    std::fs::remove_file(dir.join("ports")).ok();
+                    let (client, peer) = etcd_ports(&dir)?;
+                    std::fs::remove_dir_all(dir.join("etcd")).ok();
+                    EtcdProcess::start(&dir, client, peer)?
+                }
+                Err(e) => return Err(e.into()),
+            };
             println!(
                 "etcd started (pid {}) on {}",
                 process.pid().unwrap_or(0),

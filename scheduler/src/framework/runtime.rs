@@ -145,18 +145,7 @@ impl Framework {
         to_add: &super::types::PodInfo,
         node: &NodeInfo,
     ) -> Status {
-        for plugin in &self.pre_filter {
-            if state.skip_filter_plugins.contains(&plugin.name()) {
-                continue;
-            }
-            if let Some(pf) = plugin.as_pre_filter() {
-                let status = pf.add_pod(state, pod, to_add, node);
-                if !status.is_success() {
-                    return status.with_plugin(plugin.name());
-                }
-            }
-        }
-        Status::success()
+        self.run_pre_filter_extension(state, |pf, state| pf.add_pod(state, pod, to_add, node))
     }
 
     /// Ask preemption's "what if this pod were removed" of every PreFilter plugin.
@@ -167,12 +156,24 @@ impl Framework {
         to_remove: &super::types::PodInfo,
         node: &NodeInfo,
     ) -> Status {
+        self.run_pre_filter_extension(state, |pf, state| {
+            pf.remove_pod(state, pod, to_remove, node)
+        })
+    }
+
+    /// Call `extension` on every PreFilter plugin that did not Skip, stopping at the first
+    /// failure.
+    fn run_pre_filter_extension(
+        &self,
+        state: &mut CycleState,
+        extension: impl Fn(&dyn PreFilterPlugin, &mut CycleState) -> Status,
+    ) -> Status {
         for plugin in &self.pre_filter {
             if state.skip_filter_plugins.contains(&plugin.name()) {
                 continue;
             }
             if let Some(pf) = plugin.as_pre_filter() {
-                let status = pf.remove_pod(state, pod, to_remove, node);
+                let status = extension(pf, state);
                 if !status.is_success() {
                     return status.with_plugin(plugin.name());
                 }

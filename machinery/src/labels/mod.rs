@@ -36,7 +36,7 @@
 //! - `validation`: which words may be keys and values, with upstream's error messages.
 
 mod parser;
-mod validation;
+pub mod validation;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -10,8 +10,9 @@ use super::Operator;
 const NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start \
     and end with an alphanumeric character (e.g. 'MyName', 'my.name', or '123-abc')";
 const TOO_MANY_SLASHES_MSG: &str = "a qualified name must consist of alphanumeric characters, \
-    '-', '_' or '.', and must start and end with an alphanumeric character with an optional DNS \
-    subdomain prefix and '/' (e.g. 'example.com/MyName')";
+    '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', \
+    'my.name', or '123-abc') with an optional DNS subdomain prefix and '/' (e.g. \
+    'example.com/MyName')";
 const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
     alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character \
     (e.g. 'example.com')";
@@ -42,9 +43,11 @@ fn is_dns_subdomain(s: &str) -> bool {
     })
 }
 
-/// Keys are "qualified names": an optional DNS prefix and `/`, then a name of at most
-/// 63 characters, e.g. `app` or `app.kubernetes.io/name` (upstream `IsQualifiedName`).
-pub(super) fn validate_key(key: &str) -> Result<(), String> {
+/// Why `key` is not a "qualified name" (none: it is one): an optional DNS prefix and `/`, then
+/// a name of at most 63 characters, e.g. `app` or `app.kubernetes.io/name`. Label keys,
+/// topology keys and extended resource names all have this shape (upstream `IsQualifiedName`,
+/// which also returns its reasons as a list).
+pub fn qualified_name_errors(key: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let name = match key.split('/').collect::<Vec<_>>().as_slice() {
         [name] => *name,
@@ -58,7 +61,7 @@ pub(super) fn validate_key(key: &str) -> Result<(), String> {
             }
             *name
         }
-        _ => return Err(invalid("key", key, TOO_MANY_SLASHES_MSG)),
+        _ => return vec![TOO_MANY_SLASHES_MSG.to_string()],
     };
     if name.is_empty() {
         problems.push("name part must be non-empty".to_string());
@@ -67,6 +70,23 @@ pub(super) fn validate_key(key: &str) -> Result<(), String> {
     } else if !is_name(name) {
         problems.push(format!("name part {NAME_MSG}"));
     }
+    problems
+}
+
+/// Is `key` a qualified name? See [`qualified_name_errors`].
+pub fn is_qualified_name(key: &str) -> bool {
+    qualified_name_errors(key).is_empty()
+}
+
+/// Is `value` a valid label value: empty, or a name of at most 63 characters
+/// (upstream `IsValidLabelValue`)?
+pub fn is_valid_label_value(value: &str) -> bool {
+    value.is_empty() || (value.len() <= 63 && is_name(value))
+}
+
+/// A selector's key, with upstream's `field.Invalid` wording.
+pub(super) fn validate_key(key: &str) -> Result<(), String> {
+    let problems = qualified_name_errors(key);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -19,6 +19,7 @@
 use k8s_openapi::api::core::v1::{
     Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm,
 };
+use machinery::labels::validation::{is_qualified_name, is_valid_label_value};
 use machinery::labels::{Operator, Requirement, Selector};
 use std::collections::BTreeMap;
 
@@ -185,7 +186,7 @@ fn label_requirement(
         _ => {}
     }
     for (i, v) in values.iter().enumerate() {
-        if !is_label_value(v) {
+        if !is_valid_label_value(v) {
             errors.push(invalid_at(i, v, VALUE_RULE));
         }
     }
@@ -226,35 +227,6 @@ fn field_requirement(
             values.unwrap_or_default()
         )),
     }
-}
-
-/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`, at most 63 characters: a label name or value.
-fn is_label_name(s: &str) -> bool {
-    let alnum = |c: char| c.is_ascii_alphanumeric();
-    s.len() <= 63
-        && s.starts_with(alnum)
-        && s.ends_with(alnum)
-        && s.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '.'))
-}
-
-/// A label value may also be empty.
-fn is_label_value(s: &str) -> bool {
-    s.is_empty() || is_label_name(s)
-}
-
-/// A label key: `name` or `prefix/name`, the prefix a lowercase DNS subdomain.
-fn is_qualified_name(key: &str) -> bool {
-    let Some((prefix, name)) = key.split_once('/') else {
-        return is_label_name(key);
-    };
-    let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let dns_label = |l: &str| {
-        l.starts_with(lower) && l.ends_with(lower) && l.chars().all(|c| lower(c) || c == '-')
-    };
-    !prefix.is_empty()
-        && prefix.len() <= 253
-        && prefix.split('.').all(dns_label)
-        && is_label_name(name)
 }
 
 /// Upstream's aggregate error text: one error alone, several as `[a, b]`.

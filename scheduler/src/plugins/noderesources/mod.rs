@@ -92,36 +92,9 @@ pub fn is_scalar_resource_name(name: &str) -> bool {
         || is_attachable_volume_resource_name(name)
 }
 
-/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`, at most 63 characters.
-fn is_name_part(s: &str) -> bool {
-    let alnum = |c: char| c.is_ascii_alphanumeric();
-    !s.is_empty()
-        && s.len() <= 63
-        && s.starts_with(alnum)
-        && s.ends_with(alnum)
-        && s.chars().all(|c| alnum(c) || matches!(c, '-' | '_' | '.'))
-}
-
-/// Dot-separated lowercase labels like `example.com`, at most 253 characters.
-fn is_dns_subdomain(s: &str) -> bool {
-    let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    s.len() <= 253
-        && s.split('.').all(|label| {
-            label.starts_with(lower)
-                && label.ends_with(lower)
-                && label.chars().all(|c| lower(c) || c == '-')
-        })
-}
-
 /// An optional DNS-subdomain prefix and `/`, then a name part: the shape of label keys and of
-/// resource names (upstream `IsQualifiedName`).
-pub fn is_qualified_name(s: &str) -> bool {
-    match s.split('/').collect::<Vec<_>>().as_slice() {
-        [name] => is_name_part(name),
-        [prefix, name] => is_dns_subdomain(prefix) && is_name_part(name),
-        _ => false,
-    }
-}
+/// resource names (upstream `IsQualifiedName`; the one check lives in machinery).
+pub use machinery::labels::validation::is_qualified_name;
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@
 
 use super::common::{DO_NOT_SCHEDULE, LABEL_HOSTNAME, LABEL_TOPOLOGY_ZONE, SCHEDULE_ANYWAY};
 use k8s_openapi::api::core::v1::TopologySpreadConstraint;
+use machinery::labels::validation::qualified_name_errors;
 use serde::Deserialize;
 
 pub const SYSTEM_DEFAULTING: &str = "System";
@@ -107,9 +108,11 @@ impl PodTopologySpreadArgs {
                 errors.push(format!("{key_path}: Required value: can not be empty"));
             } else {
                 errors.extend(
-                    label_name_errors(&c.topology_key).into_iter().map(|why| {
-                        format!("{key_path}: Invalid value: {:?}: {why}", c.topology_key)
-                    }),
+                    qualified_name_errors(&c.topology_key)
+                        .into_iter()
+                        .map(|why| {
+                            format!("{key_path}: Invalid value: {:?}: {why}", c.topology_key)
+                        }),
                 );
             }
             let when = &c.when_unsatisfiable;
@@ -143,48 +146,6 @@ impl PodTopologySpreadArgs {
             _ => Err(format!("[{}]", errors.join(", "))),
         }
     }
-}
-
-/// Why `key` is not a valid label name (upstream `IsQualifiedName`): an optional DNS-subdomain
-/// prefix and `/`, then 1..=63 alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric.
-fn label_name_errors(key: &str) -> Vec<String> {
-    const NAME: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', 'my.name', or '123-abc')";
-    let parts: Vec<&str> = key.split('/').collect();
-    let (prefix, name) = match parts.as_slice() {
-        [name] => (None, *name),
-        [prefix, name] => (Some(*prefix), *name),
-        _ => {
-            return vec![format!(
-                "a qualified name {NAME} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-            )]
-        }
-    };
-    let mut errors = Vec::new();
-    if let Some(prefix) = prefix {
-        let label_ok = |l: &str| {
-            let lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-            l.starts_with(lower) && l.ends_with(lower) && l.chars().all(|c| lower(c) || c == '-')
-        };
-        if prefix.is_empty() {
-            errors.push("prefix part must be non-empty".to_string());
-        } else if prefix.len() > 253 || !prefix.split('.').all(label_ok) {
-            errors.push("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')".to_string());
-        }
-    }
-    let alnum = |c: char| c.is_ascii_alphanumeric();
-    if name.is_empty() {
-        errors.push("name part must be non-empty".to_string());
-    } else if name.len() > 63 {
-        errors.push("name part must be no more than 63 characters".to_string());
-    } else if !(name.starts_with(alnum)
-        && name.ends_with(alnum)
-        && name
-            .chars()
-            .all(|c| alnum(c) || matches!(c, '-' | '_' | '.')))
-    {
-        errors.push(format!("name part {NAME}"));
-    }
-    errors
 }
 
 #[cfg(test)]

@@ -60,19 +60,24 @@ fn wait_scheduled(cluster: &Cluster, pod: &str) -> String {
     })
 }
 
-/// The message of the pod's FailedScheduling event, once there is one.
-fn failed_scheduling(cluster: &Cluster, pod: &str) -> String {
-    wait_for(&format!("a FailedScheduling event for {pod}"), || {
+/// `field` (a jsonpath) of the pod's events with `reason`, once there is at least one.
+fn event_field(cluster: &Cluster, pod: &str, reason: &str, field: &str) -> String {
+    wait_for(&format!("a {reason} event for {pod}"), || {
         let out = cluster.ok(&[
             "get",
             "events",
             "--field-selector",
-            &format!("involvedObject.name={pod},reason=FailedScheduling"),
+            &format!("involvedObject.name={pod},reason={reason}"),
             "-o",
-            "jsonpath={.items[*].message}",
+            &format!("jsonpath={{.items[*].{field}}}"),
         ]);
         Some(out).filter(|m| !m.is_empty())
     })
+}
+
+/// The message of the pod's FailedScheduling event, once there is one.
+fn failed_scheduling(cluster: &Cluster, pod: &str) -> String {
+    event_field(cluster, pod, "FailedScheduling", "message")
 }
 
 fn explain(cluster: &Cluster, pod: &str) -> String {
@@ -104,17 +109,7 @@ fn a_pod_goes_to_the_node_with_room_and_says_so_in_an_event_and_its_condition() 
     node(&cluster, "big", "4", "16Gi", "");
     pod(&cluster, "web", "2", "");
     assert_eq!(wait_scheduled(&cluster, "web"), "big");
-    let events = wait_for("the Scheduled event", || {
-        let out = cluster.ok(&[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.name=web,reason=Scheduled",
-            "-o",
-            "jsonpath={.items[*].message}",
-        ]);
-        Some(out).filter(|m| !m.is_empty())
-    });
+    let events = event_field(&cluster, "web", "Scheduled", "message");
     assert_eq!(events, "Successfully assigned default/web to big");
     let condition = cluster.ok(&[
         "get",
@@ -298,17 +293,7 @@ fn a_high_priority_pod_preempts_a_low_priority_one() {
     assert_eq!(wait_scheduled(&cluster, "high"), "only");
     let gone = cluster.kubectl(&["get", "pod", "low"]);
     assert!(!gone.status.success(), "the victim was deleted");
-    let preempted = wait_for("the Preempted event", || {
-        let out = cluster.ok(&[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.name=low,reason=Preempted",
-            "-o",
-            "jsonpath={.items[*].message}",
-        ]);
-        Some(out).filter(|m| !m.is_empty())
-    });
+    let preempted = event_field(&cluster, "low", "Preempted", "message");
     assert!(preempted.starts_with("Preempted by pod "), "{preempted}");
 }
 
@@ -411,17 +396,7 @@ fn a_second_scheduler_takes_the_lease_and_schedules_only_pods_that_name_it() {
     assert!(holder.ends_with(&format!("_{}", second.0.id())), "{holder}");
     pod(&cluster, "mine", "100m", "  schedulerName: second\n");
     assert_eq!(wait_scheduled(&cluster, "mine"), "n1");
-    let source = wait_for("the Scheduled event", || {
-        let out = cluster.ok(&[
-            "get",
-            "events",
-            "--field-selector",
-            "involvedObject.name=mine,reason=Scheduled",
-            "-o",
-            "jsonpath={.items[*].source.component}",
-        ]);
-        Some(out).filter(|m| !m.is_empty())
-    });
+    let source = event_field(&cluster, "mine", "Scheduled", "source.component");
     assert_eq!(
         source, "second",
         "the event names the scheduler that decided"

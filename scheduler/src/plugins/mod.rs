@@ -93,6 +93,31 @@ pub fn default_plugins() -> Vec<(&'static str, i64)> {
     ]
 }
 
+/// Read a plugin's `args` into its args type `T` (absent or `null`: `T::default()`).
+///
+/// Upstream's args are typed objects, so a configuration copied from upstream may say
+/// `apiVersion: kubescheduler.config.k8s.io/v1` and `kind: NodeResourcesFitArgs`: both are
+/// accepted, and a `kind` naming another plugin's args is refused. `T` should deny unknown
+/// fields, so a misspelled field is an error rather than silently ignored.
+pub fn decode_args<T: serde::de::DeserializeOwned + Default>(
+    args: Option<&serde_json::Value>,
+    kind: &str,
+) -> Result<T, String> {
+    let Some(value) = args.filter(|v| !v.is_null()) else {
+        return Ok(T::default());
+    };
+    let mut body = value.clone();
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("apiVersion");
+        if let Some(given) = fields.remove("kind") {
+            if given.as_str() != Some(kind) {
+                return Err(format!("args are not of type {kind}, got kind {given}"));
+            }
+        }
+    }
+    T::deserialize(body).map_err(|e| format!("invalid {kind}: {e}"))
+}
+
 /// For factories of plugins without arguments: refuse args they would silently ignore.
 pub fn no_args(name: &str, args: Option<&serde_json::Value>) -> Result<(), String> {
     match args {

@@ -50,12 +50,6 @@ const PRE_SCORE_STATE_KEY: &str = "PreScoreNodeAffinity";
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NodeAffinityArgs {
-    /// Accepted so that args copied from an upstream configuration parse; nothing to check.
-    #[serde(default)]
-    #[allow(dead_code)]
-    api_version: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
     #[serde(default)]
     added_affinity: Option<k8s_openapi::api::core::v1::NodeAffinity>,
 }
@@ -77,16 +71,7 @@ pub fn new(
 impl NodeAffinity {
     /// Read and check the args; every problem is reported with the path of its field.
     fn from_args(args: Option<&serde_json::Value>) -> Result<NodeAffinity, String> {
-        let args: NodeAffinityArgs = match args {
-            None | Some(serde_json::Value::Null) => NodeAffinityArgs::default(),
-            Some(value) => NodeAffinityArgs::deserialize(value)
-                .map_err(|e| format!("reading NodeAffinityArgs: {e}"))?,
-        };
-        if let Some(kind) = args.kind.as_deref().filter(|k| *k != "NodeAffinityArgs") {
-            return Err(format!(
-                "args are not of type NodeAffinityArgs, got kind {kind:?}"
-            ));
-        }
+        let args: NodeAffinityArgs = crate::plugins::decode_args(args, "NodeAffinityArgs")?;
         let mut plugin = NodeAffinity {
             added_node_selector: None,
             added_pref_sched_terms: None,

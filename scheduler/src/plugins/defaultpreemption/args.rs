@@ -30,15 +30,11 @@ impl Default for DefaultPreemptionArgs {
     }
 }
 
-/// The args as written in the configuration file: every field optional. `apiVersion` and `kind`
-/// may appear (upstream's args are typed objects) and are ignored; any other field is a mistake.
-#[derive(Deserialize)]
+/// The args as written in the configuration file: every field optional; any unknown field is a
+/// mistake (`apiVersion` and `kind` are dealt with by `decode_args`).
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawArgs {
-    #[serde(default, rename = "apiVersion")]
-    _api_version: Option<String>,
-    #[serde(default, rename = "kind")]
-    _kind: Option<String>,
     min_candidate_nodes_percentage: Option<i32>,
     min_candidate_nodes_absolute: Option<i32>,
 }
@@ -50,7 +46,8 @@ impl DefaultPreemptionArgs {
         let args = match args {
             None | Some(serde_json::Value::Null) => defaults,
             Some(value) => {
-                let raw = RawArgs::deserialize(value).map_err(|e| e.to_string())?;
+                let raw: RawArgs =
+                    crate::plugins::decode_args(Some(value), "DefaultPreemptionArgs")?;
                 DefaultPreemptionArgs {
                     min_candidate_nodes_percentage: raw
                         .min_candidate_nodes_percentage

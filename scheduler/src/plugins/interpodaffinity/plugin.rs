@@ -41,14 +41,10 @@ impl Default for InterPodAffinityArgs {
     }
 }
 
-/// The args as written: every field optional; `apiVersion`/`kind` accepted and ignored.
-#[derive(Deserialize)]
+/// The args as written: every field optional (`apiVersion`/`kind` are dealt with by `decode_args`).
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawArgs {
-    #[serde(default, rename = "apiVersion")]
-    _api_version: Option<String>,
-    #[serde(default, rename = "kind")]
-    _kind: Option<String>,
     hard_pod_affinity_weight: Option<i32>,
     ignore_preferred_terms_of_existing_pods: Option<bool>,
 }
@@ -60,7 +56,8 @@ impl InterPodAffinityArgs {
         let args = match args {
             None | Some(serde_json::Value::Null) => defaults,
             Some(value) => {
-                let raw = RawArgs::deserialize(value).map_err(|e| e.to_string())?;
+                let raw: RawArgs =
+                    crate::plugins::decode_args(Some(value), "InterPodAffinityArgs")?;
                 InterPodAffinityArgs {
                     hard_pod_affinity_weight: raw
                         .hard_pod_affinity_weight

@@ -89,12 +89,6 @@ pub struct ScoringStrategy {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeResourcesFitArgs {
-    /// Accepted and ignored, so args copied from an upstream file (`kind: NodeResourcesFitArgs`)
-    /// work unchanged.
-    #[serde(default)]
-    pub api_version: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
     #[serde(default)]
     pub ignored_resources: Vec<String>,
     #[serde(default)]
@@ -108,22 +102,7 @@ pub struct NodeResourcesFitArgs {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeResourcesBalancedAllocationArgs {
     #[serde(default)]
-    pub api_version: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
     pub resources: Vec<ResourceSpec>,
-}
-
-/// Read a plugin's `args` (absent or `null` means all defaults).
-fn decode<T: serde::de::DeserializeOwned + Default>(
-    args: Option<&serde_json::Value>,
-    kind: &str,
-) -> Result<T, String> {
-    match args {
-        None | Some(serde_json::Value::Null) => Ok(T::default()),
-        Some(value) => T::deserialize(value).map_err(|e| format!("invalid {kind}: {e}")),
-    }
 }
 
 /// Upstream prints one field error as is, several as `[first, second]` (`utilerrors.Aggregate`).
@@ -143,7 +122,8 @@ fn invalid(path: &str, value: impl std::fmt::Display, why: &str) -> String {
 impl NodeResourcesFitArgs {
     /// Decode, default and validate the args of NodeResourcesFit.
     pub fn parse(args: Option<&serde_json::Value>) -> Result<NodeResourcesFitArgs, String> {
-        let mut args: NodeResourcesFitArgs = decode(args, "NodeResourcesFitArgs")?;
+        let mut args: NodeResourcesFitArgs =
+            crate::plugins::decode_args(args, "NodeResourcesFitArgs")?;
         args.set_defaults();
         args.validate()?;
         Ok(args)
@@ -285,7 +265,7 @@ impl NodeResourcesBalancedAllocationArgs {
         args: Option<&serde_json::Value>,
     ) -> Result<NodeResourcesBalancedAllocationArgs, String> {
         let mut args: NodeResourcesBalancedAllocationArgs =
-            decode(args, "NodeResourcesBalancedAllocationArgs")?;
+            crate::plugins::decode_args(args, "NodeResourcesBalancedAllocationArgs")?;
         args.set_defaults();
         args.validate()?;
         Ok(args)

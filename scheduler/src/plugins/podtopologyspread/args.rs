@@ -49,13 +49,9 @@ pub fn system_default_constraints() -> Vec<TopologySpreadConstraint> {
     vec![soft(LABEL_HOSTNAME, 3), soft(LABEL_TOPOLOGY_ZONE, 5)]
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RawArgs {
-    #[serde(default, rename = "apiVersion")]
-    _api_version: Option<String>,
-    #[serde(default, rename = "kind")]
-    _kind: Option<String>,
     default_constraints: Option<Vec<TopologySpreadConstraint>>,
     defaulting_type: Option<String>,
 }
@@ -66,7 +62,8 @@ impl PodTopologySpreadArgs {
         let args = match args {
             None | Some(serde_json::Value::Null) => PodTopologySpreadArgs::default(),
             Some(value) => {
-                let raw = RawArgs::deserialize(value).map_err(|e| e.to_string())?;
+                let raw: RawArgs =
+                    crate::plugins::decode_args(Some(value), "PodTopologySpreadArgs")?;
                 PodTopologySpreadArgs {
                     default_constraints: raw.default_constraints.unwrap_or_default(),
                     // As upstream's v1 defaulting: unset means System, even with constraints

@@ -4,7 +4,7 @@
 //! `cache.rs`), the sum of their requests, the host ports in use, the images present. Plugins
 //! never look at the API server; they look at `NodeInfo`s taken from a `Snapshot` frozen at the
 //! start of the cycle, so every node is judged against the same picture of the cluster.
-//! Upstream: `pkg/scheduler/framework/types.go`, `pkg/scheduler/internal/cache/snapshot.go`.
+//! Upstream: `pkg/scheduler/framework/types.go`, `pkg/scheduler/backend/cache/snapshot.go`.
 
 use super::resource::{pod_non_zero_requests, pod_requests, Resource};
 use k8s_openapi::api::core::v1::{Node, Pod};

@@ -5,11 +5,11 @@
 //! | PrioritySort | QueueSort | higher `spec.priority` first, then older |
 //! | NodeUnschedulable | Filter | cordoned nodes (`spec.unschedulable`) |
 //! | NodeName | Filter | `spec.nodeName` set by hand |
-//! | TaintToleration | Filter, Score | taints the pod does not tolerate |
-//! | NodeAffinity | PreFilter, Filter, Score | `nodeSelector`, node affinity |
+//! | TaintToleration | Filter, PreScore, Score | taints the pod does not tolerate |
+//! | NodeAffinity | PreFilter, Filter, PreScore, Score | `nodeSelector`, node affinity |
 //! | NodePorts | PreFilter, Filter | host ports already taken |
-//! | NodeResourcesFit | PreFilter, Filter, Score | free CPU, memory, pods, extended resources |
-//! | NodeResourcesBalancedAllocation | Score | keeping CPU and memory use even |
+//! | NodeResourcesFit | PreFilter, Filter, PreScore, Score | free CPU, memory, pods, extended resources |
+//! | NodeResourcesBalancedAllocation | PreScore, Score | keeping CPU and memory use even |
 //! | InterPodAffinity | PreFilter, Filter, PreScore, Score | pods near / away from other pods |
 //! | PodTopologySpread | PreFilter, Filter, PreScore, Score | even spread over zones / nodes |
 //! | ImageLocality | PreScore, Score | nodes that already have the images |

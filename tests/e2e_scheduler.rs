@@ -406,3 +406,35 @@ fn a_second_scheduler_takes_the_lease_and_schedules_only_pods_that_name_it() {
     pod(&cluster, "theirs", "100m", "");
     assert_eq!(wait_scheduled(&cluster, "theirs"), "n1");
 }
+
+#[test]
+fn a_gated_pod_waits_until_its_scheduling_gates_are_removed() {
+    if !common::require(&["kubectl"]) {
+        return;
+    }
+    let cluster = Cluster::up("memory");
+    node(&cluster, "n1", "4", "16Gi", "");
+    pod(
+        &cluster,
+        "gated",
+        "100m",
+        "  schedulingGates:\n  - name: example.com/wait\n",
+    );
+    // The scheduler sees pods in order: once a later pod is bound, the gated one was seen too.
+    pod(&cluster, "free", "100m", "");
+    assert_eq!(wait_scheduled(&cluster, "free"), "n1");
+    assert_eq!(
+        node_of(&cluster, "gated"),
+        "",
+        "a gated pod is not scheduled"
+    );
+    cluster.ok(&[
+        "patch",
+        "pod",
+        "gated",
+        "--type=json",
+        "-p",
+        r#"[{"op":"remove","path":"/spec/schedulingGates"}]"#,
+    ]);
+    assert_eq!(wait_scheduled(&cluster, "gated"), "n1");
+}

@@ -14,6 +14,7 @@ pub mod delete;
 pub mod events_ttl;
 pub mod field_validation;
 pub mod list;
+pub mod namespace_lifecycle;
 pub mod patch;
 pub mod services;
 pub mod strategic;

@@ -195,6 +195,7 @@ fn prepare_for_update(
 
     let mut causes = validation::validate_meta(new, res.strategy.name_is_label());
     causes.extend(res.strategy.validate(new));
+    causes.extend(res.strategy.validate_update(new, old));
     let being_deleted = old_meta.contains_key("deletionTimestamp");
     let old_finalizers = meta::finalizers(old);
     let added: Vec<String> = meta::finalizers(new)

@@ -48,6 +48,14 @@ pub trait Strategy: Sync {
         Vec::new()
     }
 
+    /// Checks that compare the new object with the one it replaces — fields that may not
+    /// change once set (a Deployment's selector, a Service's clusterIP). Runs after
+    /// [`Strategy::validate`] on every update through the main endpoint. Upstream: the
+    /// `ValidateUpdate` method of each kind's strategy.
+    fn validate_update(&self, _new: &Value, _old: &Value) -> Vec<StatusCause> {
+        Vec::new()
+    }
+
     /// Why this object may never be deleted, if it may not (answered with 403 Forbidden).
     fn forbid_delete(&self, _name: &str) -> Option<&'static str> {
         None

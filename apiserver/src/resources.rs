@@ -182,7 +182,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[],
-        strategy: &strategy::Generic,
+        strategy: &strategy::EndpointsStrategy,
         decode: typed::<core::v1::Endpoints>,
     },
     Resource {
@@ -196,7 +196,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[],
-        strategy: &strategy::Generic,
+        strategy: &strategy::ConfigMapStrategy,
         decode: typed::<core::v1::ConfigMap>,
     },
     Resource {
@@ -254,7 +254,7 @@ pub static RESOURCES: &[Resource] = &[
             ("source", "source.component", ""),
             ("type", "type", ""),
         ],
-        strategy: &strategy::Generic,
+        strategy: &strategy::EventStrategy,
         decode: typed::<core::v1::Event>,
     },
     Resource {
@@ -324,7 +324,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[],
-        strategy: &strategy::Generic,
+        strategy: &strategy::LeaseStrategy,
         decode: typed::<coordination::v1::Lease>,
     },
     Resource {
@@ -338,7 +338,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[],
-        strategy: &strategy::Generic,
+        strategy: &strategy::EndpointSliceStrategy,
         decode: typed::<discovery::v1::EndpointSlice>,
     },
     Resource {
@@ -352,7 +352,7 @@ pub static RESOURCES: &[Resource] = &[
         categories: &[],
         subresources: &[],
         field_labels: &[],
-        strategy: &strategy::Generic,
+        strategy: &strategy::PriorityClassStrategy,
         decode: typed::<scheduling::v1::PriorityClass>,
     },
 ];

@@ -125,7 +125,7 @@ async fn node_ports_come_from_30000_to_32767_and_are_not_shared(s: &TestServer) 
             SVCS,
             svc(
                 "np",
-                json!({"type": "NodePort", "ports": [{"port": 80}, {"port": 443}]}),
+                json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]}),
             ),
         )
         .await;

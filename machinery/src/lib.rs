@@ -20,6 +20,7 @@
 //!   the server, with event handlers, and shared per process. Mirror `client-go/tools/cache`.
 //! - [`workqueue`]: de-duplicating, rate-limited queues of keys for controllers.
 //! - [`leader_election`], [`events`]: one active copy among several, and Events for people.
+//! - [`validation_causes`]: the causes of a 422 Invalid, worded as upstream's `field` errors.
 //!
 //! `docs/machinery.md` walks through all of it; `examples/` has runnable programs.
 
@@ -35,6 +36,7 @@ pub mod quantity;
 pub mod reflector;
 pub mod status;
 pub mod store;
+pub mod validation_causes;
 pub mod watcher;
 pub mod workqueue;
 

@@ -78,6 +78,15 @@ fn container(c: &mut Value) {
             default_field(port, "protocol", json!("TCP"));
         }
     }
+    // `fieldRef.apiVersion` says which version's field names `fieldPath` uses
+    // (`SetDefaults_ObjectFieldSelector`).
+    if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
+        for var in env {
+            if let Some(field_ref) = var.pointer_mut("/valueFrom/fieldRef") {
+                default_field(field_ref, "apiVersion", json!("v1"));
+            }
+        }
+    }
 }
 
 /// A Pod.
@@ -94,6 +103,7 @@ pub fn deployment(obj: &mut Value) {
     default_field(spec, "progressDeadlineSeconds", json!(600));
     default_field(spec, "strategy", json!({"type": "RollingUpdate"}));
     let strategy = object_at(spec, "strategy");
+    default_field(strategy, "type", json!("RollingUpdate"));
     if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
         let rolling = object_at(strategy, "rollingUpdate");
         default_field(rolling, "maxUnavailable", json!("25%"));
@@ -108,9 +118,10 @@ pub fn replica_set(obj: &mut Value) {
     pod_spec(object_at(obj, "spec.template.spec"));
 }
 
-/// A Job: one pod to completion, six retries (`SetDefaults_Job`). Its pods must not restart
-/// forever, so a template without a restartPolicy is not defaulted to Always here: the Job's
-/// validation asks for Never or OnFailure instead.
+/// A Job: one pod to completion, six retries (`SetDefaults_Job`). Its template is defaulted
+/// like any PodSpec, so a template without a `restartPolicy` gets `Always`, exactly as upstream
+/// does, and the Job's validation then refuses it: a Job's pods must be allowed to finish
+/// (`Unsupported value: "Always": supported values: "OnFailure", "Never"`).
 pub fn job(obj: &mut Value) {
     let spec = object_at(obj, "spec");
     default_field(spec, "parallelism", json!(1));
@@ -118,14 +129,7 @@ pub fn job(obj: &mut Value) {
     default_field(spec, "backoffLimit", json!(6));
     default_field(spec, "completionMode", json!("NonIndexed"));
     default_field(spec, "suspend", json!(false));
-    let template = object_at(obj, "spec.template.spec");
-    let restart = template.get("restartPolicy").cloned();
-    pod_spec(template);
-    if restart.is_none() {
-        if let Some(t) = template.as_object_mut() {
-            t.remove("restartPolicy");
-        }
-    }
+    pod_spec(object_at(obj, "spec.template.spec"));
 }
 
 /// A Service: `ClusterIP`, no session affinity, TCP ports whose targetPort defaults to the
@@ -141,6 +145,30 @@ pub fn service(obj: &mut Value) {
             if let Some(p) = port.get("port").cloned() {
                 default_field(port, "targetPort", p);
             }
+        }
+    }
+}
+
+/// Endpoints: ports are TCP unless said otherwise (`SetDefaults_EndpointPort`).
+pub fn endpoints(obj: &mut Value) {
+    if let Some(subsets) = obj.get_mut("subsets").and_then(Value::as_array_mut) {
+        for subset in subsets {
+            if let Some(ports) = subset.get_mut("ports").and_then(Value::as_array_mut) {
+                for port in ports {
+                    default_field(port, "protocol", json!("TCP"));
+                }
+            }
+        }
+    }
+}
+
+/// An EndpointSlice: ports are unnamed and TCP unless said otherwise
+/// (discovery/v1 `SetDefaults_EndpointPort`).
+pub fn endpoint_slice(obj: &mut Value) {
+    if let Some(ports) = obj.get_mut("ports").and_then(Value::as_array_mut) {
+        for port in ports {
+            default_field(port, "name", json!(""));
+            default_field(port, "protocol", json!("TCP"));
         }
     }
 }
@@ -230,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn a_job_gets_one_completion_and_six_retries_but_no_restart_policy() {
+    fn a_job_gets_one_completion_and_six_retries_and_a_template_defaulted_like_any_other() {
         let mut j =
             json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "x"}]}}}});
         job(&mut j);
@@ -241,6 +269,6 @@ mod tests {
             ),
             (json!(1), json!(6))
         );
-        assert!(j["spec"]["template"]["spec"].get("restartPolicy").is_none());
+        assert_eq!(j["spec"]["template"]["spec"]["restartPolicy"], "Always");
     }
 }

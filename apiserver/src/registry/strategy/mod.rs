@@ -7,10 +7,19 @@
 //! `pkg/registry/core/pod/strategy.go`) implementing `rest.RESTCreateStrategy` and friends;
 //! this trait is the small subset we need so far.
 
+pub mod cluster;
+pub mod core_kinds;
 pub mod defaults;
 pub mod namespaces;
 pub mod nodes;
 pub mod pods;
+pub mod workloads;
+
+pub use cluster::{EndpointSliceStrategy, LeaseStrategy, PriorityClassStrategy};
+pub use core_kinds::{
+    ConfigMapStrategy, EndpointsStrategy, EventStrategy, SecretStrategy, ServiceStrategy,
+};
+pub use workloads::Workload;
 
 use machinery::StatusCause;
 use serde_json::Value;
@@ -68,43 +77,6 @@ pub trait Strategy: Sync {
     }
 }
 
-/// Kinds with no behaviour of their own (ConfigMap, Secret, Event, Lease, ...).
+/// Kinds with no behaviour of their own beyond metadata (ServiceAccount).
 pub struct Generic;
 impl Strategy for Generic {}
-
-/// Workload controllers' objects (Deployment, ReplicaSet, Job): they count generations.
-pub struct Workload;
-impl Strategy for Workload {
-    fn tracks_generation(&self) -> bool {
-        true
-    }
-
-    fn default(&self, obj: &mut Value) {
-        match obj.get("kind").and_then(Value::as_str) {
-            Some("Deployment") => defaults::deployment(obj),
-            Some("ReplicaSet") => defaults::replica_set(obj),
-            Some("Job") => defaults::job(obj),
-            _ => {}
-        }
-    }
-}
-
-/// Secrets: `type: Opaque` unless said otherwise.
-pub struct SecretStrategy;
-impl Strategy for SecretStrategy {
-    fn default(&self, obj: &mut Value) {
-        defaults::secret(obj);
-    }
-}
-
-/// Services: names are DNS labels, because they become `NAME.NAMESPACE.svc` DNS names.
-pub struct ServiceStrategy;
-impl Strategy for ServiceStrategy {
-    fn name_is_label(&self) -> bool {
-        true
-    }
-
-    fn default(&self, obj: &mut Value) {
-        defaults::service(obj);
-    }
-}

@@ -1,6 +1,9 @@
 //! Nodes. Upstream: `pkg/registry/core/node/strategy.go`.
 
 use super::Strategy;
+use crate::registry::validation::core_kinds;
+use machinery::StatusCause;
+use serde_json::Value;
 
 /// Nodes are cluster-scoped, and unlike other kinds they keep the status they are created
 /// with: a kubelet registers its node with capacity, addresses and conditions already known.
@@ -9,5 +12,15 @@ pub struct NodeStrategy;
 impl Strategy for NodeStrategy {
     fn keeps_status_on_create(&self) -> bool {
         true
+    }
+
+    /// Taints, capacity and pod CIDRs (upstream `ValidateNode`).
+    fn validate(&self, obj: &Value) -> Vec<StatusCause> {
+        core_kinds::validate_node(obj)
+    }
+
+    /// Pod CIDRs and the provider ID are set once (upstream `ValidateNodeUpdate`).
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<StatusCause> {
+        core_kinds::validate_node_update(new, old)
     }
 }

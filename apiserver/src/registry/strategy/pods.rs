@@ -1,6 +1,7 @@
 //! Pods. Upstream: `pkg/registry/core/pod/strategy.go`.
 
 use super::Strategy;
+use crate::registry::validation::{pod, pod_update};
 use machinery::StatusCause;
 use serde_json::{json, Value};
 
@@ -20,30 +21,15 @@ impl Strategy for PodStrategy {
         obj["status"] = json!({"phase": "Pending", "qosClass": qos});
     }
 
+    /// The whole PodSpec, as upstream's `ValidatePodCreate` checks it (see
+    /// `registry/validation/pod.rs`).
     fn validate(&self, obj: &Value) -> Vec<StatusCause> {
-        let mut causes = Vec::new();
-        let containers = obj
-            .pointer("/spec/containers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if containers.is_empty() {
-            causes.push(StatusCause::required("spec.containers"));
-        }
-        for (i, c) in containers.iter().enumerate() {
-            for field in ["name", "image"] {
-                if c.get(field)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .is_empty()
-                {
-                    causes.push(StatusCause::required(&format!(
-                        "spec.containers[{i}].{field}"
-                    )));
-                }
-            }
-        }
-        causes
+        pod::validate_pod(obj)
+    }
+
+    /// Almost nothing in a pod's spec may change (see `registry/validation/pod_update.rs`).
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<StatusCause> {
+        pod_update::validate_pod_update(new, old)
     }
 
     /// A pod that never reached a node, or has already finished, has nothing to stop: delete
@@ -146,12 +132,18 @@ mod tests {
 
     #[test]
     fn a_pod_needs_a_container_with_name_and_image() {
-        let pod = json!({"spec": {"containers": [{"name": "a"}]}});
+        let mut pod = json!({"spec": {"containers": [{"name": "a"}]}});
+        PodStrategy.default(&mut pod);
         let causes = PodStrategy.validate(&pod);
         assert_eq!(
             causes,
-            vec![StatusCause::required("spec.containers[0].image")]
+            vec![machinery::validation_causes::required(
+                "spec.containers[0].image",
+                ""
+            )]
         );
-        assert_eq!(PodStrategy.validate(&json!({"spec": {}})).len(), 1);
+        let mut empty = json!({"spec": {}});
+        PodStrategy.default(&mut empty);
+        assert_eq!(PodStrategy.validate(&empty).len(), 1);
     }
 }

@@ -184,14 +184,22 @@ impl WatchCache {
     }
 
     /// Every cached object in `namespace` ("" = all), in key order, with the cache's revision.
-    pub fn list(&self, namespace: &str) -> (Vec<CachedObject>, i64) {
+    ///
+    /// Only the objects `selected` approves are returned, and only their encoded JSON: a
+    /// LIST of 10,000 pods then costs 10,000 reference-count increments under the read lock,
+    /// not 10,000 copies. That is the whole point of the watch cache.
+    pub fn list(&self, namespace: &str, selected: impl Fn(&Value) -> bool) -> (Vec<Bytes>, i64) {
         let state = self.read();
+        // Prefixes end with '/' (`/registry/pods/default/`), and '0' is the byte after '/':
+        // every key under the prefix sorts before `/registry/pods/default0`. With both ends
+        // given, the map walks straight from one to the other without comparing each key.
         let prefix = self.resource.prefix(namespace);
+        let end = format!("{}0", prefix.trim_end_matches('/'));
         let items = state
             .objects
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(_, o)| o.clone())
+            .range(prefix..end)
+            .filter(|(_, o)| selected(&o.value))
+            .map(|(_, o)| o.json.clone())
             .collect();
         (items, state.rv)
     }
@@ -248,7 +256,7 @@ impl WatchCache {
                 need_list = false;
             }
             let from = self.read().rv + 1;
-            let mut watch = match self.storage.watch(&prefix, from).await {
+            let mut watch = match self.storage.watch(&prefix, from, false).await {
                 Ok(w) => w,
                 Err(e) => {
                     tracing::warn!(resource = self.resource.plural, error = %e, "watch cache watch failed; retrying");

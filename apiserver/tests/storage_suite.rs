@@ -36,6 +36,7 @@ storage_suite!(
     list_reads_one_consistent_revision_even_after_later_writes,
     list_pages_with_limit_and_start_key,
     watch_delivers_create_update_delete_in_order_with_previous_values,
+    a_watch_without_prev_kv_carries_only_the_new_values,
     watch_from_a_past_revision_replays_history_first,
     watch_and_list_below_the_compaction_point_fail_with_compacted,
     a_progress_request_reports_a_revision_covering_other_writes,
@@ -179,7 +180,7 @@ async fn list_pages_with_limit_and_start_key(s: &dyn Storage) {
 
 async fn watch_delivers_create_update_delete_in_order_with_previous_values(s: &dyn Storage) {
     let start = s.current_revision().await.unwrap();
-    let mut w = s.watch("/t/", start + 1).await.unwrap();
+    let mut w = s.watch("/t/", start + 1, true).await.unwrap();
     let r1 = s.create("/t/a", v("1")).await.unwrap();
     let r2 = s.update("/t/a", v("2"), r1).await.unwrap();
     let r3 = s.delete("/t/a", r2).await.unwrap();
@@ -205,10 +206,32 @@ async fn watch_delivers_create_update_delete_in_order_with_previous_values(s: &d
     }
 }
 
+async fn a_watch_without_prev_kv_carries_only_the_new_values(s: &dyn Storage) {
+    let start = s.current_revision().await.unwrap();
+    let mut w = s.watch("/t/", start + 1, false).await.unwrap();
+    let r1 = s.create("/t/a", v("1")).await.unwrap();
+    let r2 = s.update("/t/a", v("2"), r1).await.unwrap();
+    s.delete("/t/a", r2).await.unwrap();
+    match next(&mut w).await.unwrap() {
+        WatchEvent::Put { kv, prev: None } => assert_eq!(kv.value, v("1")),
+        other => panic!("expected a create, got {other:?}"),
+    }
+    match next(&mut w).await.unwrap() {
+        WatchEvent::Put { kv, prev: None } => assert_eq!(kv.value, v("2")),
+        other => panic!("expected an update without its previous value, got {other:?}"),
+    }
+    match next(&mut w).await.unwrap() {
+        WatchEvent::Delete {
+            key, prev: None, ..
+        } => assert_eq!(key, "/t/a"),
+        other => panic!("expected a delete without its previous value, got {other:?}"),
+    }
+}
+
 async fn watch_from_a_past_revision_replays_history_first(s: &dyn Storage) {
     let r1 = s.create("/t/a", v("1")).await.unwrap();
     let r2 = s.update("/t/a", v("2"), r1).await.unwrap();
-    let mut w = s.watch("/t/", r1).await.unwrap();
+    let mut w = s.watch("/t/", r1, true).await.unwrap();
     assert_eq!(next(&mut w).await.unwrap().revision(), r1);
     assert_eq!(next(&mut w).await.unwrap().revision(), r2);
     let r3 = s.create("/t/b", v("b")).await.unwrap();
@@ -226,7 +249,7 @@ async fn watch_and_list_below_the_compaction_point_fail_with_compacted(s: &dyn S
         rev = s.update("/t/a", v(&i.to_string()), rev).await.unwrap();
     }
     s.compact(rev).await.unwrap();
-    let mut w = s.watch("/t/", first).await.unwrap();
+    let mut w = s.watch("/t/", first, true).await.unwrap();
     let err = next(&mut w).await.unwrap_err();
     assert!(matches!(err, StorageError::Compacted { .. }), "{err:?}");
     let err = s
@@ -256,7 +279,7 @@ async fn watch_and_list_below_the_compaction_point_fail_with_compacted(s: &dyn S
 
 async fn a_progress_request_reports_a_revision_covering_other_writes(s: &dyn Storage) {
     let start = s.current_revision().await.unwrap();
-    let w = s.watch("/quiet/", start + 1).await.unwrap();
+    let w = s.watch("/quiet/", start + 1, true).await.unwrap();
     let elsewhere = s.create("/busy/x", v("x")).await.unwrap();
     let mut w = w;
     w.request_progress();
@@ -278,7 +301,10 @@ async fn a_progress_request_reports_a_revision_covering_other_writes(s: &dyn Sto
 
 async fn a_prefix_watch_does_not_see_keys_that_merely_share_a_prefix_string(s: &dyn Storage) {
     let start = s.current_revision().await.unwrap();
-    let mut w = s.watch("/registry/services/", start + 1).await.unwrap();
+    let mut w = s
+        .watch("/registry/services/", start + 1, true)
+        .await
+        .unwrap();
     s.create("/registry/serviceaccounts/default/x", v("sa"))
         .await
         .unwrap();
@@ -301,12 +327,12 @@ async fn memory_history_window_compacts_the_oldest_revisions() {
     for i in 1..6 {
         rev = s.update("/t/a", v(&i.to_string()), rev).await.unwrap();
     }
-    let mut w = s.watch("/t/", first).await.unwrap();
+    let mut w = s.watch("/t/", first, true).await.unwrap();
     assert!(matches!(
         next(&mut w).await,
         Err(StorageError::Compacted { .. })
     ));
-    let mut w = s.watch("/t/", rev - 2).await.unwrap();
+    let mut w = s.watch("/t/", rev - 2, true).await.unwrap();
     assert_eq!(
         next(&mut w).await.unwrap().revision(),
         rev - 2,

@@ -40,11 +40,11 @@ impl Storage for Counting {
     async fn delete(&self, key: &str, expected: i64) -> Result<i64, StorageError> {
         self.inner.delete(key, expected).await
     }
-    async fn watch(&self, prefix: &str, from: i64) -> Result<Watch, StorageError> {
+    async fn watch(&self, prefix: &str, from: i64, prev_kv: bool) -> Result<Watch, StorageError> {
         if prefix.starts_with("/registry/pods/") {
             self.pod_watches.fetch_add(1, SeqCst);
         }
-        self.inner.watch(prefix, from).await
+        self.inner.watch(prefix, from, prev_kv).await
     }
     async fn compact(&self, revision: i64) -> Result<(), StorageError> {
         self.inner.compact(revision).await

@@ -138,12 +138,7 @@ impl Registry {
         if cache.resource_version() < min.max(1) && (min > 0 || cache.wait_ready().await.is_err()) {
             return self.list_from_storage(res, ns, q).await;
         }
-        let (objects, rv) = cache.list(ns);
-        let items = objects
-            .into_iter()
-            .filter(|o| q.matches(res, &o.value))
-            .map(|o| o.json)
-            .collect();
+        let (items, rv) = cache.list(ns, |obj| q.matches(res, obj));
         Ok(ListOutput {
             items,
             resource_version: rv,

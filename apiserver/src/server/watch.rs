@@ -195,7 +195,7 @@ async fn storage_feed(app: &App, res: &'static Resource, rv: i64) -> Result<Feed
         Err(e) => return Err(crate::registry::storage_error(res, "", e)),
     }
     let watch = storage
-        .watch(&prefix, rv + 1)
+        .watch(&prefix, rv + 1, true)
         .await
         .map_err(|e| crate::registry::storage_error(res, "", e))?;
     Ok(Feed::Storage(watch))

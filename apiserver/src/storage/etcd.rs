@@ -157,12 +157,19 @@ impl Storage for EtcdStorage {
         result.map_err(|current| why_not(key, expected, current))
     }
 
-    async fn watch(&self, prefix: &str, from_revision: i64) -> Result<Watch, StorageError> {
-        let options = WatchOptions::new()
+    async fn watch(
+        &self,
+        prefix: &str,
+        from_revision: i64,
+        prev_kv: bool,
+    ) -> Result<Watch, StorageError> {
+        let mut options = WatchOptions::new()
             .with_range(prefix_end(prefix))
             .with_start_revision(from_revision)
-            .with_prev_key()
             .with_progress_notify();
+        if prev_kv {
+            options = options.with_prev_key();
+        }
         let mut client = self
             .client
             .watch_client()

@@ -40,8 +40,9 @@ struct Inner {
     log: VecDeque<WatchEvent>,
     /// Most events kept in `log`.
     history_limit: usize,
-    /// Live watches: the prefix they watch and where to send events.
-    watchers: Vec<(String, EventSender)>,
+    /// Live watches: the prefix they watch, whether they want previous values, and where
+    /// to send events.
+    watchers: Vec<(String, bool, EventSender)>,
 }
 
 impl Default for MemoryStorage {
@@ -72,6 +73,18 @@ impl MemoryStorage {
     }
 }
 
+/// `event` as a watcher asked for it: with the previous value only if it said `prev_kv`.
+fn as_asked(event: &WatchEvent, prev_kv: bool) -> WatchEvent {
+    let mut event = event.clone();
+    if !prev_kv {
+        match &mut event {
+            WatchEvent::Put { prev, .. } | WatchEvent::Delete { prev, .. } => *prev = None,
+            WatchEvent::Progress { .. } => {}
+        }
+    }
+    event
+}
+
 impl Inner {
     /// Record one change: bump the revision, log it, trim history, tell the watchers.
     fn commit(&mut self, event: WatchEvent) {
@@ -88,8 +101,8 @@ impl Inner {
             }
         }
         // Send to every watcher of a matching prefix; forget watchers that hung up.
-        self.watchers.retain(|(prefix, tx)| {
-            !key.starts_with(prefix.as_str()) || tx.send(Ok(event.clone())).is_ok()
+        self.watchers.retain(|(prefix, prev_kv, tx)| {
+            !key.starts_with(prefix.as_str()) || tx.send(Ok(as_asked(&event, *prev_kv))).is_ok()
         });
     }
 
@@ -221,7 +234,12 @@ impl Storage for MemoryStorage {
         Ok(rev)
     }
 
-    async fn watch(&self, prefix: &str, from_revision: i64) -> Result<Watch, StorageError> {
+    async fn watch(
+        &self,
+        prefix: &str,
+        from_revision: i64,
+        prev_kv: bool,
+    ) -> Result<Watch, StorageError> {
         let (tx, rx) = mpsc::unbounded_channel();
         let (progress_tx, mut progress_rx) = mpsc::unbounded_channel::<()>();
         {
@@ -240,10 +258,12 @@ impl Storage for MemoryStorage {
                 // Replay history and register for new events under one lock: no gap, no repeat.
                 for event in inner.log.iter().filter(|e| e.revision() >= from) {
                     if event_key(event).is_some_and(|k| k.starts_with(prefix)) {
-                        let _ = tx.send(Ok(event.clone()));
+                        let _ = tx.send(Ok(as_asked(event, prev_kv)));
                     }
                 }
-                inner.watchers.push((prefix.to_string(), tx.clone()));
+                inner
+                    .watchers
+                    .push((prefix.to_string(), prev_kv, tx.clone()));
             }
         }
         // Answer progress requests: under the lock every earlier event has been sent already.

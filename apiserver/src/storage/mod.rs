@@ -156,7 +156,17 @@ pub trait Storage: Send + Sync + 'static {
     async fn delete(&self, key: &str, expected: i64) -> Result<i64, StorageError>;
 
     /// Watch every key under `prefix` for changes at revisions `>= from_revision`.
-    async fn watch(&self, prefix: &str, from_revision: i64) -> Result<Watch, StorageError>;
+    ///
+    /// `prev_kv` asks for each event's previous value too (etcd's `prev_kv` option). Only a
+    /// watcher that keeps no copy of the objects needs it: the watch cache knows every
+    /// object already and leaves it off, which matters — etcd 3.4 answers `prev_kv` with one
+    /// extra read per event, paid on every write while the watch is open.
+    async fn watch(
+        &self,
+        prefix: &str,
+        from_revision: i64,
+        prev_kv: bool,
+    ) -> Result<Watch, StorageError>;
 
     /// Forget history before `revision`: watches and reads older than it will fail.
     async fn compact(&self, revision: i64) -> Result<(), StorageError>;

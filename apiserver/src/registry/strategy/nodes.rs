@@ -1,7 +1,7 @@
 //! Nodes. Upstream: `pkg/registry/core/node/strategy.go`.
 
 use super::Strategy;
-use crate::registry::validation::core_kinds;
+use crate::registry::validation::node;
 use machinery::StatusCause;
 use serde_json::Value;
 
@@ -16,11 +16,11 @@ impl Strategy for NodeStrategy {
 
     /// Taints, capacity and pod CIDRs (upstream `ValidateNode`).
     fn validate(&self, obj: &Value) -> Vec<StatusCause> {
-        core_kinds::validate_node(obj)
+        node::validate_node(obj)
     }
 
     /// Pod CIDRs and the provider ID are set once (upstream `ValidateNodeUpdate`).
     fn validate_update(&self, new: &Value, old: &Value) -> Vec<StatusCause> {
-        core_kinds::validate_node_update(new, old)
+        node::validate_node_update(new, old)
     }
 }

@@ -12,11 +12,12 @@
 //! - [`names`]: the string formats (DNS labels, port names, config keys, ...) and their messages.
 //! - [`meta`]: `metadata` of every kind: name, labels, annotations, finalizers, owners.
 //! - [`selector`]: label maps and label selectors, and "does the selector match the template".
-//! - [`pod`], [`containers`], [`resources`]: a PodSpec, shared by Pods and by the templates of
-//!   Deployments, ReplicaSets and Jobs. [`pod_update`]: what may change in a running pod.
+//! - [`pod`], [`volumes`], [`containers`], [`env`](mod@env), [`resources`]: a PodSpec, shared by Pods and
+//!   by the templates of Deployments, ReplicaSets and Jobs. [`pod_update`]: what may change in a
+//!   running pod.
 //! - [`apps`], [`batch`]: Deployments, ReplicaSets, Jobs.
-//! - [`service`], [`core_kinds`], [`cluster`]: Services; ConfigMaps, Secrets, Endpoints, Events, Nodes;
-//!   Leases, PriorityClasses, EndpointSlices.
+//! - [`service`], [`core_kinds`], [`node`], [`cluster`]: Services; ConfigMaps, Secrets,
+//!   Endpoints, Events; Nodes; Leases, PriorityClasses, EndpointSlices.
 //!
 //! Upstream: `pkg/apis/core/validation/validation.go` (most of it), `pkg/apis/apps/validation`,
 //! `pkg/apis/batch/validation`, `pkg/apis/discovery/validation`,
@@ -36,13 +37,16 @@ pub mod batch;
 pub mod cluster;
 pub mod containers;
 pub mod core_kinds;
+pub mod env;
 pub mod meta;
 pub mod names;
+pub mod node;
 pub mod pod;
 pub mod pod_update;
 pub mod resources;
 pub mod selector;
 pub mod service;
+pub mod volumes;
 
 pub use meta::validate_meta;
 pub use names::{is_dns1123_label, is_dns1123_subdomain};

@@ -7,48 +7,12 @@
 //! `pkg/apis/core/validation/validation.go`. The checks run in upstream's order, so a list of
 //! causes reads the same as a real server's.
 
-use super::{child, containers, index, meta, names, selector};
+use super::{child, containers, index, meta, names, selector, volumes};
 use machinery::labels::validation::qualified_name_errors;
 use machinery::validation_causes as cause;
 use machinery::StatusCause;
 use serde_json::Value;
 use std::collections::HashSet;
-
-/// The volume sources a volume may have, in the order upstream checks them. Each entry is
-/// (JSON field, the path segment upstream reports it under: two of them differ, upstream's
-/// historical typos).
-const VOLUME_SOURCES: &[(&str, &str)] = &[
-    ("emptyDir", "emptyDir"),
-    ("hostPath", "hostPath"),
-    ("gitRepo", "gitRepo"),
-    ("gcePersistentDisk", "gcePersistentDisk"),
-    ("awsElasticBlockStore", "awsElasticBlockStore"),
-    ("secret", "secret"),
-    ("nfs", "nfs"),
-    ("iscsi", "iscsi"),
-    ("glusterfs", "glusterfs"),
-    ("flocker", "flocker"),
-    ("persistentVolumeClaim", "persistentVolumeClaim"),
-    ("rbd", "rbd"),
-    ("cinder", "cinder"),
-    ("cephfs", "cephFS"),
-    ("quobyte", "quobyte"),
-    ("downwardAPI", "downwarAPI"),
-    ("fc", "fc"),
-    ("flexVolume", "flexVolume"),
-    ("configMap", "configMap"),
-    ("azureFile", "azureFile"),
-    ("vsphereVolume", "vsphereVolume"),
-    ("photonPersistentDisk", "photonPersistentDisk"),
-    ("portworxVolume", "portworxVolume"),
-    ("azureDisk", "azureDisk"),
-    ("storageos", "storageos"),
-    ("projected", "projected"),
-    ("scaleIO", "scaleIO"),
-    ("csi", "csi"),
-    ("ephemeral", "ephemeral"),
-    ("image", "image"),
-];
 
 /// Whether the spec belongs to a Pod itself or to a template inside a controller object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +92,7 @@ pub fn validate_pod_spec(spec: &Value, path: &str, of: SpecOf) -> Vec<StatusCaus
         Some(_) => {}
     }
     let (volumes, volume_causes) =
-        validate_volumes(super::list_at(spec, "/volumes"), &at("volumes"));
+        volumes::validate_volumes(super::list_at(spec, "/volumes"), &at("volumes"));
     causes.extend(volume_causes);
     let regular = super::list_at(spec, "/containers");
     causes.extend(containers::validate_containers(
@@ -263,68 +227,6 @@ fn host_network_ports(list: &[Value], path: &str, of: SpecOf) -> Vec<StatusCause
                 ));
             }
         }
-    }
-    causes
-}
-
-/// Volumes: a DNS-label name, unique, and exactly one source. Returns the names of the
-/// *valid* volumes: as upstream, a mount of a volume that had errors is also "not found".
-pub fn validate_volumes(list: &[Value], path: &str) -> (HashSet<String>, Vec<StatusCause>) {
-    let mut valid = HashSet::new();
-    let mut causes = Vec::new();
-    for (i, vol) in list.iter().enumerate() {
-        let p = index(path, i);
-        let mut errs = validate_volume_source(vol, &p);
-        let name = super::str_at(vol, "/name");
-        if name.is_empty() {
-            errs.push(cause::required(&child(&p, "name"), ""));
-        } else {
-            for msg in names::dns1123_label_errors(name) {
-                errs.push(cause::invalid(&child(&p, "name"), name, &msg));
-            }
-        }
-        if valid.contains(name) {
-            errs.push(cause::duplicate(&child(&p, "name"), name));
-        }
-        if errs.is_empty() {
-            valid.insert(name.to_string());
-        }
-        causes.extend(errs);
-    }
-    (valid, causes)
-}
-
-/// Exactly one source, and the one field each common source cannot do without.
-fn validate_volume_source(vol: &Value, path: &str) -> Vec<StatusCause> {
-    let mut causes = Vec::new();
-    let mut found = 0;
-    for (field, reported) in VOLUME_SOURCES {
-        if !super::has(vol, &format!("/{field}")) {
-            continue;
-        }
-        if found > 0 {
-            causes.push(cause::forbidden(
-                &child(path, reported),
-                "may not specify more than 1 volume type",
-            ));
-            continue;
-        }
-        found += 1;
-        let required = match *field {
-            "hostPath" => Some("path"),
-            "secret" => Some("secretName"),
-            "configMap" => Some("name"),
-            "persistentVolumeClaim" => Some("claimName"),
-            _ => None,
-        };
-        if let Some(sub) = required {
-            if super::str_at(vol, &format!("/{field}/{sub}")).is_empty() {
-                causes.push(cause::required(&child(&child(path, field), sub), ""));
-            }
-        }
-    }
-    if found == 0 {
-        causes.push(cause::required(path, "must specify a volume type"));
     }
     causes
 }

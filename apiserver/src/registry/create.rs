@@ -1,6 +1,7 @@
 //! Create: `POST /api/v1/namespaces/default/pods`. Upstream: `rest/create.go` (BeforeCreate)
 //! and `generic/registry/store.go` (Create).
 
+use super::apply::Tracking;
 use super::{check_kind, decode_typed, encode, set_rv, storage_error, validation, Registry};
 use crate::resources::{Resource, Subresource};
 use machinery::{meta, ApiError};
@@ -12,12 +13,20 @@ const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 impl Registry {
     /// Create `obj` in namespace `ns` (ignored for cluster-scoped kinds). Returns the object as
-    /// stored, with uid, creationTimestamp, resourceVersion (and generation) set.
-    pub async fn create(
+    /// stored, with uid, creationTimestamp, resourceVersion (and generation) set. Records no
+    /// ownership: for the server's own objects (see [`Registry::create_tracked`]).
+    pub async fn create(&self, res: &Resource, ns: &str, obj: Value) -> Result<Value, ApiError> {
+        self.create_tracked(res, ns, obj, Tracking::None).await
+    }
+
+    /// [`Registry::create`] for a client's create: with `Tracking::Update`, the creator owns
+    /// every field it set, recorded in `metadata.managedFields` (see `apply/`).
+    pub async fn create_tracked(
         &self,
         res: &Resource,
         ns: &str,
         mut obj: Value,
+        tracking: Tracking<'_>,
     ) -> Result<Value, ApiError> {
         check_kind(res, &mut obj)?;
         set_namespace(res, ns, &mut obj)?;
@@ -35,6 +44,12 @@ impl Registry {
             if let Some(map) = obj.as_object_mut() {
                 map.remove("status");
             }
+        }
+        // Ownership is computed from what the client sent (with defaults), before the
+        // strategy fills in what the server owns, as upstream runs its field manager before
+        // `BeforeCreate`.
+        if let Tracking::Update(fm) = tracking {
+            fm.update(None, &mut obj);
         }
         res.strategy.prepare_for_create(&mut obj);
         let m = meta::metadata_mut(&mut obj);

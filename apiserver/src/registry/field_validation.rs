@@ -13,7 +13,13 @@
 //! How we find unknown fields: decode through the typed struct (which drops them) and compare
 //! with what was sent; anything sent that did not survive is unknown. Upstream does it in the
 //! strict JSON decoder (`k8s.io/apimachinery/pkg/runtime/serializer/json`).
+//!
+//! Patches are checked on the object they produce ([`FieldValidation::check_patched`]), and
+//! `Strict` then words its error as upstream's patch handler does (`endpoints/handlers/patch.go`):
+//! a 422 whose only cause is the field `patch`. An apply patch is always strict: its fields
+//! must fit the kind's schema whatever `fieldValidation` says (see `apply/`).
 
+use super::patch::PatchType;
 use crate::resources::Resource;
 use machinery::ApiError;
 use serde_json::Value;
@@ -71,6 +77,77 @@ impl FieldValidation {
             )));
         }
         Ok(messages)
+    }
+}
+
+impl FieldValidation {
+    /// Check the object a merge, JSON or strategic `patch` made: `patched` as the patch left
+    /// it, `decoded` after the typed decode. Returns the warnings to send, or for `Strict` the
+    /// 422 upstream gives, e.g. ` "" is invalid: patch: Invalid value: "map[spec:map[bogus:1]]":
+    /// strict decoding error: unknown field "spec.bogus"` (the value shown is the patched
+    /// object for merge and JSON patches, the patch itself, printed as Go prints a map, for
+    /// strategic merge patches).
+    pub fn check_patched(
+        self,
+        kind: PatchType,
+        patch: &Value,
+        patched: &Value,
+        decoded: &Value,
+    ) -> Result<Vec<String>, ApiError> {
+        if self == FieldValidation::Ignore {
+            return Ok(Vec::new());
+        }
+        let mut unknown = Vec::new();
+        unknown_fields(patched, decoded, "", &mut unknown);
+        let messages: Vec<String> = unknown
+            .iter()
+            .map(|f| format!("unknown field {f:?}"))
+            .collect();
+        if self == FieldValidation::Warn || messages.is_empty() {
+            return Ok(messages);
+        }
+        let shown = match kind {
+            PatchType::Strategic => go_value(patch),
+            _ => patched.to_string(),
+        };
+        Err(ApiError::invalid(
+            "",
+            "",
+            "",
+            vec![machinery::StatusCause::invalid(
+                "patch",
+                &shown,
+                &format!("strict decoding error: {}", messages.join(", ")),
+            )],
+        ))
+    }
+}
+
+/// A JSON value as Go's `fmt` prints the `map[string]interface{}` it decodes to:
+/// `map[spec:map[replicas:3]]`, lists as `[a b]`, keys sorted.
+fn go_value(value: &Value) -> String {
+    match value {
+        Value::Null => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => f.to_string(),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(go_value).collect();
+            format!("[{}]", parts.join(" "))
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{k}:{}", go_value(&map[k])))
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
     }
 }
 
@@ -148,5 +225,29 @@ mod tests {
             .unwrap()
             .is_empty());
         assert_eq!(FieldValidation::parse(Some("Loud")).unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn a_strict_patch_error_shows_what_upstream_shows() {
+        let patch = json!({"spec": {"bogus": 1, "containers": [{"name": "a"}]}});
+        let patched =
+            json!({"metadata": {"name": "p"}, "spec": {"bogus": 1, "containers": [{"name": "a"}]}});
+        let decoded = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "a"}]}});
+        let err = FieldValidation::Strict
+            .check_patched(PatchType::Strategic, &patch, &patched, &decoded)
+            .unwrap_err();
+        assert_eq!((err.code, err.reason.as_str()), (422, "Invalid"));
+        assert_eq!(
+            err.message,
+            " \"\" is invalid: patch: Invalid value: \"map[spec:map[bogus:1 containers:[map[name:a]]]]\": strict decoding error: unknown field \"spec.bogus\""
+        );
+        let warned = FieldValidation::Warn
+            .check_patched(PatchType::Merge, &patch, &patched, &decoded)
+            .unwrap();
+        assert_eq!(warned, ["unknown field \"spec.bogus\""]);
+        assert!(FieldValidation::Ignore
+            .check_patched(PatchType::Json, &patch, &patched, &decoded)
+            .unwrap()
+            .is_empty());
     }
 }

@@ -9,6 +9,7 @@
 //! Objects travel as `serde_json::Value`. They are stored *without* `metadata.resourceVersion`
 //! (the storage revision is the version) and get it stamped back on every read.
 
+pub mod apply;
 pub mod create;
 pub mod delete;
 pub mod events_ttl;

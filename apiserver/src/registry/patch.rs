@@ -2,24 +2,29 @@
 //!
 //! The patch is applied to the *current* object inside [`Registry::guaranteed_update`], so a
 //! patch never loses a concurrent change (it is simply re-applied to the newer object).
-//! Two of the three Kubernetes patch formats are here:
+//! Kubernetes has four patch formats, chosen by `Content-Type`:
 //!
 //! - **JSON merge patch** (RFC 7386, `application/merge-patch+json`): a partial object;
 //!   objects merge key by key, `null` deletes a key, anything else (lists too) replaces.
 //!   `kubectl label`, `annotate` and `scale` use it.
 //! - **JSON patch** (RFC 6902, `application/json-patch+json`): a list of operations
 //!   (`add`, `remove`, `replace`, `move`, `copy`, `test`) on JSON pointers.
-//!
 //! - **Strategic merge patch** (`application/strategic-merge-patch+json`): a merge patch whose
 //!   lists merge by key, as `kubectl apply` and `kubectl set image` need (see `strategic.rs`).
+//! - **Server-side apply** (`application/apply-patch+yaml`): the fields a manager wants, merged
+//!   with ownership and conflicts; `Registry::apply_patch` in `apply/write.rs`.
 //!
-//! Server-side apply (`application/apply-patch+yaml`) is answered with 415 for now. Upstream: `endpoints/handlers/patch.go`.
+//! The patched object is checked for fields the server does not know, as `fieldValidation`
+//! says (see `field_validation.rs`). Upstream: `endpoints/handlers/patch.go`.
 
+use super::apply::Tracking;
+use super::field_validation::FieldValidation;
 use super::update::Part;
 use super::Registry;
 use crate::resources::Resource;
 use machinery::ApiError;
 use serde_json::Value;
+use std::sync::Mutex;
 
 /// The patch formats, by Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +32,8 @@ pub enum PatchType {
     Merge,
     Json,
     Strategic,
+    /// Server-side apply.
+    Apply,
 }
 
 impl PatchType {
@@ -36,9 +43,10 @@ impl PatchType {
             "application/merge-patch+json" => Ok(PatchType::Merge),
             "application/json-patch+json" => Ok(PatchType::Json),
             "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
+            "application/apply-patch+yaml" => Ok(PatchType::Apply),
             other => Err(ApiError {
                 message: format!(
-                    "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
+                    "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
                 ),
                 ..ApiError::unsupported_media_type(other)
             }),
@@ -47,7 +55,8 @@ impl PatchType {
 }
 
 impl Registry {
-    /// Apply `patch` to the current object and write the result.
+    /// Apply `patch` to the current object and write the result (no ownership recorded,
+    /// unknown fields dropped quietly).
     pub async fn patch(
         &self,
         res: &Resource,
@@ -57,6 +66,33 @@ impl Registry {
         patch: &Value,
         part: Part,
     ) -> Result<Value, ApiError> {
+        let patched = self
+            .patch_tracked(
+                res,
+                ns,
+                name,
+                (kind, patch),
+                part,
+                Tracking::None,
+                FieldValidation::Ignore,
+            )
+            .await?;
+        Ok(patched.0)
+    }
+
+    /// [`Registry::patch`] recording ownership as `tracking` says and checking unknown fields
+    /// as `validation` says. Returns the stored object and the warnings for the client.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn patch_tracked(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        (kind, patch): (PatchType, &Value),
+        part: Part,
+        tracking: Tracking<'_>,
+        validation: FieldValidation,
+    ) -> Result<(Value, Vec<String>), ApiError> {
         // A resourceVersion inside a merge patch pins the write to that version.
         let precondition = match patch
             .pointer("/metadata/resourceVersion")
@@ -65,24 +101,42 @@ impl Registry {
             Some(rv) if kind != PatchType::Json => super::update::parse_rv(rv)?,
             _ => None,
         };
-        self.guaranteed_update(res, ns, name, precondition, part, |current| {
-            let mut new = apply(kind, current, patch)?;
-            let new_name = machinery::meta::name(&new);
-            if new_name != name {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({new_name}) does not match the name on the URL ({name})"
-                )));
-            }
-            super::check_kind(res, &mut new)?;
-            super::decode_typed(res, new)
-        })
-        .await
+        // Each try of the update loop recomputes them; the last try's are the answer's.
+        let warnings = Mutex::new(Vec::new());
+        let updated = self
+            .guaranteed_update_tracked(res, ns, name, precondition, part, tracking, |current| {
+                let mut new = apply(kind, current, patch)?;
+                check_name(&new, name)?;
+                super::check_kind(res, &mut new)?;
+                let decoded = super::decode_typed(res, new.clone())?;
+                let found = validation.check_patched(kind, patch, &new, &decoded)?;
+                *warnings.lock().unwrap_or_else(|e| e.into_inner()) = found;
+                Ok(decoded)
+            })
+            .await?;
+        let warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok((updated, warnings))
     }
 }
 
-/// Apply a patch of either format to `target`.
+/// The object a patch made must keep the name in the URL.
+pub(crate) fn check_name(obj: &Value, name: &str) -> Result<(), ApiError> {
+    let new_name = machinery::meta::name(obj);
+    if new_name != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({new_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    Ok(())
+}
+
+/// Apply a merge, JSON or strategic patch to `target`. (An apply patch needs ownership to
+/// merge, so it goes through [`Registry::apply_patch`] instead; here it is a 415.)
 pub fn apply(kind: PatchType, target: &Value, patch: &Value) -> Result<Value, ApiError> {
     match kind {
+        PatchType::Apply => Err(ApiError::unsupported_media_type(
+            "application/apply-patch+yaml",
+        )),
         PatchType::Merge => {
             if !patch.is_object() {
                 return Err(ApiError::bad_request("a merge patch must be a JSON object"));
@@ -178,16 +232,9 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
             }
             "test" => {
                 if doc.pointer(path) != Some(&value()?) {
-                    return Err(ApiError::invalid(
-                        "",
-                        "Patch",
-                        "",
-                        vec![machinery::StatusCause::invalid(
-                            path,
-                            "",
-                            "the test operation failed",
-                        )],
-                    ));
+                    return Err(patch_failed(&format!(
+                        "testing value {path} failed: test failed"
+                    )));
                 }
             }
             other => {
@@ -201,16 +248,21 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
 }
 
 fn missing(path: &str) -> ApiError {
-    ApiError::invalid(
-        "",
-        "Patch",
-        "",
-        vec![machinery::StatusCause::invalid(
-            path,
-            "",
-            "the path does not exist in the object",
-        )],
-    )
+    patch_failed(&format!("doc is missing path: {path:?}"))
+}
+
+/// A JSON patch whose operations do not apply (a failed `test`, a missing path). Upstream
+/// answers with the generic 422 of `errors.NewGenericServerResponse`, which keeps the
+/// json-patch library's reason out of the Status; kubectl prints "The request is invalid:
+/// the server rejected our request due to an error in our request". We log the reason.
+fn patch_failed(why: &str) -> ApiError {
+    tracing::debug!(reason = why, "JSON patch did not apply");
+    ApiError {
+        code: 422,
+        reason: "Invalid".into(),
+        message: "the server rejected our request due to an error in our request".into(),
+        details: Box::default(),
+    }
 }
 
 /// Split `/a/b/c` into the parent pointer `/a/b` and the last token `c` (unescaped).
@@ -318,9 +370,29 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_test_is_upstreams_generic_422() {
+        let target = json!({"metadata": {"labels": {"a": "1"}}});
+        let err = json_patch(
+            &target,
+            &json!([{"op": "test", "path": "/metadata/labels/a", "value": "2"}]),
+        )
+        .unwrap_err();
+        assert_eq!((err.code, err.reason.as_str()), (422, "Invalid"));
+        assert_eq!(
+            err.message,
+            "the server rejected our request due to an error in our request"
+        );
+        assert!(err.details.causes.is_empty());
+    }
+
+    #[test]
     fn unknown_patch_content_types_are_unsupported_media() {
         assert_eq!(
-            PatchType::from_content_type("application/apply-patch+yaml")
+            PatchType::from_content_type("application/apply-patch+yaml").ok(),
+            Some(PatchType::Apply)
+        );
+        assert_eq!(
+            PatchType::from_content_type("application/xml")
                 .unwrap_err()
                 .code,
             415

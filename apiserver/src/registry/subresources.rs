@@ -1,13 +1,19 @@
-//! Subresources with their own shape: `pods/binding` and `deployments|replicasets/scale`.
+//! Subresources with their own shape: `pods/binding` and `deployments|replicasets/scale`
+//! (put, the three patch formats, and server-side apply; a write through `/scale` owns the
+//! parent's `spec.replicas`, recorded with `subresource: scale`).
 //! (`/status` is an ordinary update restricted to `.status`; see `update.rs`.)
 //! Upstream: `pkg/registry/core/pod/storage/storage.go` (BindingREST) and
 //! `pkg/registry/apps/deployment/storage/storage.go` (ScaleREST).
 
-use super::update::Part;
+use super::apply::{FieldManager, Tracking};
+use super::field_validation::FieldValidation;
+use super::patch::PatchType;
+use super::update::{parse_rv, Part};
 use super::Registry;
 use crate::resources::Resource;
 use machinery::{meta, ApiError};
 use serde_json::{json, Value};
+use std::sync::Mutex;
 
 impl Registry {
     /// `POST .../pods/NAME/binding`: the scheduler's decision. Sets `spec.nodeName` once and
@@ -104,8 +110,27 @@ impl Registry {
     where
         F: Fn(Value) -> Result<Value, ApiError>,
     {
+        self.set_scale_tracked(res, ns, name, precondition, Tracking::None, update)
+            .await
+    }
+
+    /// [`Registry::set_scale`] recording the writer's ownership of the parent's
+    /// `spec.replicas` (an entry with `subresource: scale`, as upstream's `ScaleHandler`
+    /// records it on the parent).
+    pub async fn set_scale_tracked<F>(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        precondition: Option<i64>,
+        tracking: Tracking<'_>,
+        update: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: Fn(Value) -> Result<Value, ApiError>,
+    {
         let updated = self
-            .guaranteed_update(res, ns, name, precondition, Part::Main, |obj| {
+            .guaranteed_update_tracked(res, ns, name, precondition, Part::Main, tracking, |obj| {
                 let desired = update(to_scale(obj))?;
                 let replicas = desired
                     .pointer("/spec/replicas")
@@ -133,6 +158,101 @@ impl Registry {
             .await?;
         Ok(to_scale(&updated))
     }
+}
+
+impl Registry {
+    /// `PATCH .../scale` in a merge, JSON or strategic format, recorded for `fm` (an
+    /// `Endpoint::Scale` field manager). The patched Scale is checked for unknown fields as
+    /// `validation` says; the answer is the new Scale and the warnings.
+    pub async fn patch_scale(
+        &self,
+        fm: &FieldManager,
+        ns: &str,
+        name: &str,
+        kind: PatchType,
+        patch: &Value,
+        validation: FieldValidation,
+    ) -> Result<(Value, Vec<String>), ApiError> {
+        // Pinned only if the patch itself names a resourceVersion.
+        let pinned = match kind {
+            PatchType::Json | PatchType::Apply => None,
+            PatchType::Merge | PatchType::Strategic => parse_rv(
+                patch
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+            )?,
+        };
+        let warnings = Mutex::new(Vec::new());
+        let scale = self
+            .set_scale_tracked(fm.res, ns, name, pinned, Tracking::Update(fm), |scale| {
+                let new = super::patch::apply(kind, &scale, patch)?;
+                let found = validation.check_patched(kind, patch, &new, &decode_scale(&new)?)?;
+                *warnings.lock().unwrap_or_else(|e| e.into_inner()) = found;
+                Ok(new)
+            })
+            .await?;
+        let warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok((scale, warnings))
+    }
+
+    /// Server-side apply of a Scale (`kubectl apply --server-side --subresource=scale`): its
+    /// `spec.replicas` is applied to the parent by `fm` (made for the scale endpoint, so it
+    /// owns nothing else).
+    pub async fn apply_scale(
+        &self,
+        fm: &FieldManager,
+        ns: &str,
+        name: &str,
+        scale: &Value,
+        force: bool,
+    ) -> Result<Value, ApiError> {
+        let text = |f: &str| scale.get(f).and_then(Value::as_str).unwrap_or("");
+        if (text("apiVersion"), text("kind")) != ("autoscaling/v1", "Scale") {
+            return Err(ApiError::bad_request(format!(
+                "invalid object type: {}, Kind={}",
+                text("apiVersion"),
+                text("kind")
+            )));
+        }
+        if scale
+            .pointer("/metadata/managedFields")
+            .is_some_and(|m| !m.is_null())
+        {
+            return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+        }
+        // The parent's view of the applied Scale: only replicas (and identity) are in it.
+        let mut config = json!({"apiVersion": fm.res.api_version(), "kind": fm.res.kind,
+            "metadata": {"name": name}});
+        if let Some(replicas) = scale.pointer("/spec/replicas") {
+            config["spec"] = json!({"replicas": replicas});
+        }
+        let updated = self
+            .guaranteed_update_tracked(
+                fm.res,
+                ns,
+                name,
+                None,
+                Part::Main,
+                Tracking::Apply,
+                |current| fm.apply(Some(current), &config, force),
+            )
+            .await?;
+        Ok(to_scale(&updated))
+    }
+}
+
+/// A patched Scale through its type, as a patched object of any kind is (unknown fields are
+/// dropped, wrong types are a 400).
+fn decode_scale(scale: &Value) -> Result<Value, ApiError> {
+    use k8s_openapi::api::autoscaling::v1::Scale;
+    serde_json::from_value::<Scale>(scale.clone())
+        .and_then(serde_json::to_value)
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "Scale in version \"v1\" cannot be handled as a Scale: {e}"
+            ))
+        })
 }
 
 /// Build the Scale view of a Deployment or ReplicaSet.

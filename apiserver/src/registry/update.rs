@@ -7,6 +7,7 @@
 //! did not, e.g. a patch). Upstream: `storage/etcd3/store.go` `GuaranteedUpdate` and
 //! `rest/update.go` `BeforeUpdate`.
 
+use super::apply::Tracking;
 use super::{check_kind, decode_typed, encode, set_rv, storage_error, validation, Registry};
 use crate::resources::{Resource, Subresource};
 use crate::storage::StorageError;
@@ -45,8 +46,23 @@ impl Registry {
         res: &Resource,
         ns: &str,
         name: &str,
+        obj: Value,
+        part: Part,
+    ) -> Result<Value, ApiError> {
+        self.update_tracked(res, ns, name, obj, part, Tracking::None)
+            .await
+    }
+
+    /// [`Registry::update`] recording, with `Tracking::Update`, what the writer changed in
+    /// `metadata.managedFields`.
+    pub async fn update_tracked(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
         mut obj: Value,
         part: Part,
+        tracking: Tracking<'_>,
     ) -> Result<Value, ApiError> {
         check_kind(res, &mut obj)?;
         super::create::set_namespace(res, ns, &mut obj)?;
@@ -58,12 +74,15 @@ impl Registry {
         }
         let precondition = parse_rv(meta::resource_version(&obj))?;
         let obj = decode_typed(res, obj)?;
-        self.guaranteed_update(res, ns, name, precondition, part, |_| Ok(obj.clone()))
-            .await
+        self.guaranteed_update_tracked(res, ns, name, precondition, part, tracking, |_| {
+            Ok(obj.clone())
+        })
+        .await
     }
 
     /// The read-compute-guarded-write loop. `compute` gets the current object and returns the
     /// desired one; the registry then restores server-owned fields, checks, and writes.
+    /// Records no ownership (see [`Registry::guaranteed_update_tracked`]).
     pub async fn guaranteed_update<F>(
         &self,
         res: &Resource,
@@ -71,6 +90,26 @@ impl Registry {
         name: &str,
         precondition: Option<i64>,
         part: Part,
+        compute: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: Fn(&Value) -> Result<Value, ApiError>,
+    {
+        self.guaranteed_update_tracked(res, ns, name, precondition, part, Tracking::None, compute)
+            .await
+    }
+
+    /// [`Registry::guaranteed_update`] that, with `Tracking::Update`, records the writer's
+    /// ownership of what it changed, once the object it will store is known.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn guaranteed_update_tracked<F>(
+        &self,
+        res: &Resource,
+        ns: &str,
+        name: &str,
+        precondition: Option<i64>,
+        part: Part,
+        tracking: Tracking<'_>,
         compute: F,
     ) -> Result<Value, ApiError>
     where
@@ -86,11 +125,25 @@ impl Registry {
                 return Err(ApiError::stale(res.group, res.plural, name));
             }
             let mut new = compute(&old)?;
+            let applied_managed = match tracking {
+                Tracking::Apply => {
+                    meta::metadata(&new).and_then(|m| m.get("managedFields").cloned())
+                }
+                _ => None,
+            };
             if res.group.is_empty() && res.kind == "Service" && part != Part::Status {
                 super::services::carry_over(&old, &mut new)?;
             }
             res.strategy.default(&mut new);
             prepare_for_update(res, &old, &mut new, part)?;
+            // After the server restored what the client may not change, so the writer owns
+            // only what really changes. A write that changes nothing leaves managedFields
+            // (and their times) alone, and is then no write at all.
+            match tracking {
+                Tracking::Update(fm) => fm.update(Some(&old), &mut new),
+                Tracking::Apply => meta::set_meta(&mut new, "managedFields", applied_managed),
+                Tracking::None => {}
+            }
             if new == old {
                 // Nothing changed: no write, no new resourceVersion, no watch event.
                 return Ok(old);

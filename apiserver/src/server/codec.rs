@@ -53,6 +53,9 @@ pub fn decode(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
                 ApiError::bad_request(format!("the request body is not valid YAML: {e}"))
             })
         }
+        // Server-side apply: YAML, or JSON (which YAML reads too); kubectl sends JSON.
+        "application/apply-patch+yaml" => serde_yaml::from_slice::<Value>(bytes)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}"))),
         PROTOBUF => protobuf::decode(bytes),
         other => Err(ApiError::unsupported_media_type(other)),
     }

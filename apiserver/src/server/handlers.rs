@@ -9,8 +9,9 @@ use super::codec::{self, decode, read_body, respond, respond_json_bytes};
 use super::request_info::{self, RequestInfo};
 use super::table::{self, TableRequest};
 use super::App;
+use crate::registry::apply::options::{WriteKind, WriteOptions};
+use crate::registry::apply::{Endpoint, FieldManager, Tracking};
 use crate::registry::delete::DeleteOptions;
-use crate::registry::field_validation::FieldValidation;
 use crate::registry::list::{ListOutput, ListQuery};
 use crate::registry::patch::PatchType;
 use crate::registry::update::{parse_rv, Part};
@@ -130,9 +131,14 @@ async fn serve(
             super::watch::serve(app.clone(), res, ns, name, &query, list_query()?, table).await
         }
         ("create", None) => {
+            let opts = WriteOptions::parse(&query, WriteKind::Create)?;
             let obj = decode(headers, &read_body(body).await?)?;
-            let warnings = field_validation(&query)?.check(res, &obj)?;
-            let created = app.registry.create(res, ns, obj).await?;
+            let warnings = opts.validation.check(res, &obj)?;
+            let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), Endpoint::Main);
+            let created = app
+                .registry
+                .create_tracked(res, ns, obj, Tracking::Update(&fm))
+                .await?;
             Ok(with_warnings(
                 respond(headers, StatusCode::CREATED, &created),
                 &warnings,
@@ -148,61 +154,40 @@ async fn serve(
             ))
         }
         ("update", None | Some(Subresource::Status)) => {
+            let opts = WriteOptions::parse(&query, WriteKind::Update)?;
             let obj = decode(headers, &read_body(body).await?)?;
-            let part = if sub.is_some() {
-                Part::Status
+            let (part, endpoint) = if sub.is_some() {
+                (Part::Status, Endpoint::Status)
             } else {
-                Part::Main
+                (Part::Main, Endpoint::Main)
             };
-            let warnings = field_validation(&query)?.check(res, &obj)?;
-            let updated = app.registry.update(res, ns, name, obj, part).await?;
+            let warnings = opts.validation.check(res, &obj)?;
+            let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), endpoint);
+            let updated = app
+                .registry
+                .update_tracked(res, ns, name, obj, part, Tracking::Update(&fm))
+                .await?;
             Ok(with_warnings(
                 respond(headers, StatusCode::OK, &updated),
                 &warnings,
             ))
         }
         ("update", Some(Subresource::Scale)) => {
+            let opts = WriteOptions::parse(&query, WriteKind::Update)?;
             let scale = decode(headers, &read_body(body).await?)?;
             let pinned = parse_rv(machinery::meta::resource_version(&scale))?;
+            let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), Endpoint::Scale);
             let updated = app
                 .registry
-                .set_scale(res, ns, name, pinned, |_| Ok(scale.clone()))
+                .set_scale_tracked(res, ns, name, pinned, Tracking::Update(&fm), |_| {
+                    Ok(scale.clone())
+                })
                 .await?;
             Ok(respond(headers, StatusCode::OK, &updated))
         }
         ("patch", None | Some(Subresource::Status) | Some(Subresource::Scale)) => {
-            let kind = PatchType::from_content_type(&codec::content_type(headers))?;
-            let patch = decode(headers, &read_body(body).await?)?;
-            let patched = match sub {
-                Some(Subresource::Scale) => {
-                    // Pinned only if the patch itself names a resourceVersion.
-                    let pinned = match kind {
-                        PatchType::Merge | PatchType::Strategic => parse_rv(
-                            patch
-                                .pointer("/metadata/resourceVersion")
-                                .and_then(Value::as_str)
-                                .unwrap_or(""),
-                        )?,
-                        PatchType::Json => None,
-                    };
-                    app.registry
-                        .set_scale(res, ns, name, pinned, |scale| {
-                            crate::registry::patch::apply(kind, &scale, &patch)
-                        })
-                        .await?
-                }
-                Some(_) => {
-                    app.registry
-                        .patch(res, ns, name, kind, &patch, Part::Status)
-                        .await?
-                }
-                None => {
-                    app.registry
-                        .patch(res, ns, name, kind, &patch, Part::Main)
-                        .await?
-                }
-            };
-            Ok(respond(headers, StatusCode::OK, &patched))
+            let body = read_body(body).await?;
+            patch(app, res, ns, name, sub, headers, &body, &query).await
         }
         ("delete", None) => {
             let opts = delete_options(headers, body, &query).await?;
@@ -227,9 +212,87 @@ async fn serve(
     }
 }
 
-/// The `fieldValidation` query parameter (see `registry/field_validation.rs`).
-fn field_validation(query: &HashMap<String, String>) -> Result<FieldValidation, ApiError> {
-    FieldValidation::parse(query.get("fieldValidation").map(String::as_str))
+/// `PATCH` in its four formats (upstream `endpoints/handlers/patch.go`). Server-side apply
+/// (`application/apply-patch+yaml`) needs a `fieldManager`, may create the object (201), and
+/// may conflict (409); the other formats record their writer's ownership like an update.
+#[allow(clippy::too_many_arguments)]
+async fn patch(
+    app: &Arc<App>,
+    res: &'static Resource,
+    ns: &str,
+    name: &str,
+    sub: Option<Subresource>,
+    headers: &HeaderMap,
+    body: &[u8],
+    query: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let kind = PatchType::from_content_type(&codec::content_type(headers))?;
+    let opts = WriteOptions::parse(
+        query,
+        WriteKind::Patch {
+            apply: kind == PatchType::Apply,
+        },
+    )?;
+    let patch = decode(headers, body)?;
+    let (part, endpoint) = match sub {
+        Some(Subresource::Status) => (Part::Status, Endpoint::Status),
+        Some(Subresource::Scale) => (Part::Main, Endpoint::Scale),
+        _ => (Part::Main, Endpoint::Main),
+    };
+    let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), endpoint);
+    if kind == PatchType::Apply {
+        if endpoint == Endpoint::Scale {
+            let scale = app
+                .registry
+                .apply_scale(&fm, ns, name, &patch, opts.force)
+                .await?;
+            return Ok(respond(headers, StatusCode::OK, &scale));
+        }
+        let (obj, created) = app
+            .registry
+            .apply_patch(&fm, ns, name, &patch, part, opts.force)
+            .await?;
+        let code = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        return Ok(respond(headers, code, &obj));
+    }
+    if endpoint == Endpoint::Scale {
+        let (scale, warnings) = app
+            .registry
+            .patch_scale(&fm, ns, name, kind, &patch, opts.validation)
+            .await?;
+        return Ok(with_warnings(
+            respond(headers, StatusCode::OK, &scale),
+            &warnings,
+        ));
+    }
+    let (patched, warnings) = app
+        .registry
+        .patch_tracked(
+            res,
+            ns,
+            name,
+            (kind, &patch),
+            part,
+            Tracking::Update(&fm),
+            opts.validation,
+        )
+        .await?;
+    Ok(with_warnings(
+        respond(headers, StatusCode::OK, &patched),
+        &warnings,
+    ))
+}
+
+/// The client's `User-Agent` ("" without one): the manager of a write that names none.
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// Add one `Warning: 299 - "..."` header per warning; kubectl prints each as `Warning: ...`.

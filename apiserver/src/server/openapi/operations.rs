@@ -29,6 +29,47 @@ pub enum Flavour {
 /// A parameter: its name, JSON type and description.
 pub struct Param(pub &'static str, pub &'static str, pub &'static str);
 
+/// Who is writing: every create, update and patch records it in `managedFields`.
+const FIELD_MANAGER: Param = Param(
+    "fieldManager",
+    "string",
+    "The name of the actor making the change, recorded in metadata.managedFields; required for apply patches. Defaults to the User-Agent's product.",
+);
+
+/// Server-side apply only: take over fields other managers own instead of failing.
+const FORCE: Param = Param(
+    "force",
+    "boolean",
+    "For apply patches: take ownership of fields other managers own instead of answering 409 Conflict.",
+);
+
+/// Server-side apply's body type, accepted by every `patch` besides the three patch formats
+/// (upstream lists it in the same place).
+const APPLY_PATCH: &str = "application/apply-patch+yaml";
+
+/// What every write accepts for ownership (`registry/apply/`): `fieldManager` on creates,
+/// updates and patches, and on patches `force` and the apply content type. Added here, where
+/// each operation is written, so that every write of every resource gets them.
+fn with_ownership(op: &Op) -> (Vec<&'static Param>, Option<(Vec<&'static str>, String)>) {
+    let mut query = op.query.clone();
+    let mut body = op
+        .body
+        .as_ref()
+        .map(|(types, def)| (types.to_vec(), def.clone()));
+    if matches!(op.action, "post" | "put" | "patch") {
+        query.push(&FIELD_MANAGER);
+    }
+    if op.action == "patch" {
+        query.push(&FORCE);
+        if let Some((types, _)) = &mut body {
+            if !types.contains(&APPLY_PATCH) {
+                types.push(APPLY_PATCH);
+            }
+        }
+    }
+    (query, body)
+}
+
 /// One operation, before it is written in either flavour.
 pub struct Op {
     pub method: &'static str,
@@ -90,8 +131,8 @@ fn operation(op: &Op, flavour: Flavour) -> Value {
         if group.is_empty() { "core" } else { group },
         op.gvk.version
     );
-    let mut params: Vec<Value> = op
-        .query
+    let (query, body) = with_ownership(op);
+    let mut params: Vec<Value> = query
         .iter()
         .map(|p| parameter(p, "query", flavour))
         .collect();
@@ -117,7 +158,7 @@ fn operation(op: &Op, flavour: Flavour) -> Value {
                     .collect();
                 Value::Object(by_type)
             };
-            if let Some((types, body)) = &op.body {
+            if let Some((types, body)) = &body {
                 let required = op.method != "delete";
                 out["requestBody"] = json!({"required": required, "content": content(types, body)});
             }
@@ -126,7 +167,7 @@ fn operation(op: &Op, flavour: Flavour) -> Value {
             });
         }
         Flavour::V2 => {
-            if let Some((types, body)) = &op.body {
+            if let Some((types, body)) = &body {
                 out["consumes"] = json!(types);
                 let required = op.method != "delete";
                 params.push(json!({"name": "body", "in": "body", "required": required, "schema": reference(body, flavour)}));

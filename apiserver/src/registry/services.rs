@@ -295,7 +295,6 @@ impl Registry {
 
 /// On update a Service keeps its ClusterIP (it cannot change) and the NodePorts of its ports.
 pub(crate) fn carry_over(old: &Value, new: &mut Value) -> Result<(), ApiError> {
-    let name = meta::name(old).to_string();
     let old_ip = old
         .pointer("/spec/clusterIP")
         .cloned()
@@ -310,12 +309,13 @@ pub(crate) fn carry_over(old: &Value, new: &mut Value) -> Result<(), ApiError> {
             }
         }
         Some(ip) if Some(ip) != old_ip.as_str() => {
-            return Err(invalid(
-                &name,
-                "spec.clusterIPs[0]",
-                ip,
-                "may not change once set",
-            ));
+            // A new `clusterIP` with the old (or no) `clusterIPs` means "this IP now": make the list
+            // say so, and let the Service's update validation refuse the change with
+            // upstream's words (`normalizeClusterIPs` in pkg/registry/core/service/strategy.go).
+            let ips = new.pointer("/spec/clusterIPs");
+            if ips.is_none() || ips == old.pointer("/spec/clusterIPs") {
+                new["spec"]["clusterIPs"] = serde_json::json!([ip]);
+            }
         }
         Some(_) => {}
     }
@@ -375,7 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn an_update_keeps_the_cluster_ip_and_node_ports_but_may_not_change_the_ip() {
+    fn an_update_keeps_the_cluster_ip_and_node_ports_and_a_new_ip_reaches_cluster_ips() {
         let old = json!({"metadata": {"name": "s"}, "spec": {"clusterIP": "10.96.0.9", "clusterIPs": ["10.96.0.9"],
             "ports": [{"port": 80, "nodePort": 30080}]}});
         let mut new = json!({"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}});
@@ -387,7 +387,11 @@ mod tests {
             ),
             (json!("10.96.0.9"), json!(30080))
         );
-        let mut changed = json!({"metadata": {"name": "s"}, "spec": {"clusterIP": "10.96.0.10"}});
-        assert_eq!(carry_over(&old, &mut changed).unwrap_err().code, 422);
+        // The change itself is refused by validation (validation/service.rs), which sees it
+        // in clusterIPs, where upstream looks.
+        let mut changed = json!({"metadata": {"name": "s"}, "spec": {"clusterIP": "10.96.0.10",
+            "clusterIPs": ["10.96.0.9"]}});
+        carry_over(&old, &mut changed).unwrap();
+        assert_eq!(changed["spec"]["clusterIPs"], json!(["10.96.0.10"]));
     }
 }

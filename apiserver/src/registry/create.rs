@@ -74,7 +74,7 @@ impl Registry {
             return Err(ApiError::invalid(res.group, res.kind, &name, causes));
         }
         if res.namespaced {
-            self.require_namespace(ns).await?;
+            self.require_namespace(res, ns, &name).await?;
         }
 
         // Services get their ClusterIP and NodePorts now (see services.rs).

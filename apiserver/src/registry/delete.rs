@@ -10,8 +10,11 @@
 //!
 //! `propagationPolicy` is recorded the way upstream records it — `Orphan` adds the `orphan`
 //! finalizer, `Foreground` adds `foregroundDeletion` — for the garbage collector to act on.
-//! Upstream: `generic/registry/store.go` (Delete, updateForGracefulDeletionAndFinalizers)
-//! and `rest/delete.go` (BeforeDelete).
+//! Upstream: `generic/registry/store.go` (Delete, updateForGracefulDeletionAndFinalizers,
+//! deletionFinalizersForGarbageCollection) and `rest/delete.go` (BeforeDelete).
+//!
+//! Namespaces delete differently (they are marked `Terminating` first, whatever their
+//! finalizers): [`Registry::delete`] hands them to `namespaces.rs`.
 
 use super::{encode, list::ListQuery, set_rv, storage_error, Registry};
 use crate::storage::StorageError;
@@ -88,6 +91,21 @@ impl Registry {
         if let Some(why) = res.strategy.forbid_delete(name) {
             return Err(ApiError::forbidden(res.group, res.plural, name, why));
         }
+        if super::namespaces::is_namespaces(res) {
+            return self.delete_namespace(name, opts).await;
+        }
+        self.delete_object(res, ns, name, opts).await
+    }
+
+    /// The delete every kind shares: at once, or marked while finalizers or a grace period
+    /// hold it (upstream's `Store.Delete`).
+    pub(super) async fn delete_object(
+        &self,
+        res: &crate::resources::Resource,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Deleted, ApiError> {
         let key = res.key(ns, name);
         loop {
             let (obj, kv) = self.get_kv(res, ns, name).await?;
@@ -97,15 +115,8 @@ impl Registry {
                 .grace_period(&obj, opts.grace_period_seconds)
                 .min(MAX_GRACE_SECONDS);
             let mut marked = obj.clone();
-            let mut finalizers = meta::finalizers(&obj);
-            match opts.propagation_policy.as_deref() {
-                Some("Orphan") => add_once(&mut finalizers, "orphan"),
-                Some("Foreground") => add_once(&mut finalizers, "foregroundDeletion"),
-                Some("Background") => {
-                    finalizers.retain(|f| f != "orphan" && f != "foregroundDeletion")
-                }
-                _ => {}
-            }
+            let finalizers =
+                gc_finalizers(&meta::finalizers(&obj), opts.propagation_policy.as_deref());
 
             let written = if finalizers.is_empty() && grace == 0 {
                 self.storage
@@ -141,6 +152,7 @@ impl Registry {
     }
 
     /// Delete every object a list would return. Returns the deleted objects as a list.
+    /// Resources without the `deletecollection` verb answer 405.
     pub async fn delete_collection(
         &self,
         res: &crate::resources::Resource,
@@ -148,6 +160,9 @@ impl Registry {
         query: &ListQuery,
         opts: &DeleteOptions,
     ) -> Result<Vec<Value>, ApiError> {
+        if !serves_delete_collection(res) {
+            return Err(ApiError::method_not_allowed());
+        }
         let list = self.list_from_storage(res, ns, query).await?;
         let mut deleted = Vec::new();
         for item in list.items {
@@ -205,13 +220,45 @@ fn mark_for_deletion(
     }
 }
 
-fn add_once(list: &mut Vec<String>, item: &str) {
-    if !list.iter().any(|f| f == item) {
-        list.push(item.to_string());
+/// Whether `DELETE` on the collection is served. Upstream's namespace storage offers no
+/// deletecollection ("delete every namespace" is one request too easy to send), so a
+/// `DELETE /api/v1/namespaces` is a 405 and discovery does not list the verb.
+pub fn serves_delete_collection(res: &crate::resources::Resource) -> bool {
+    !super::namespaces::is_namespaces(res)
+}
+
+/// The finalizers an object being deleted should carry, given those it has and the
+/// `propagationPolicy` asked for: `Orphan` means "orphan", `Foreground` means
+/// "foregroundDeletion", `Background` means neither, and no policy keeps what is there. The
+/// two are exclusive: asking for one drops the other. Upstream:
+/// `deletionFinalizersForGarbageCollection` in `store.go`.
+pub(super) fn gc_finalizers(current: &[String], policy: Option<&str>) -> Vec<String> {
+    let wanted = match policy {
+        None => return current.to_vec(),
+        Some("Orphan") => Some("orphan"),
+        Some("Foreground") => Some("foregroundDeletion"),
+        Some(_) => None,
+    };
+    let mut finalizers: Vec<String> = current
+        .iter()
+        .filter(|f| *f != "orphan" && *f != "foregroundDeletion")
+        .cloned()
+        .collect();
+    finalizers.extend(wanted.map(str::to_string));
+    // The same set as before: keep the object's own order, so that nothing looks changed.
+    let set = |list: &[String]| {
+        list.iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    if set(&finalizers) == set(current) {
+        current.to_vec()
+    } else {
+        finalizers
     }
 }
 
-fn check_preconditions(
+pub(super) fn check_preconditions(
     res: &crate::resources::Resource,
     name: &str,
     obj: &Value,
@@ -244,4 +291,38 @@ fn check_preconditions(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gc_finalizers;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_propagation_policy_picks_one_garbage_collector_finalizer() {
+        let mine = list(&["example.com/x"]);
+        assert_eq!(
+            gc_finalizers(&mine, Some("Orphan")),
+            list(&["example.com/x", "orphan"])
+        );
+        assert_eq!(
+            gc_finalizers(&list(&["orphan", "example.com/x"]), Some("Foreground")),
+            list(&["example.com/x", "foregroundDeletion"]),
+            "foreground replaces orphan"
+        );
+        assert_eq!(
+            gc_finalizers(&list(&["foregroundDeletion", "orphan"]), Some("Background")),
+            list(&[])
+        );
+    }
+
+    #[test]
+    fn no_policy_or_the_same_policy_again_changes_nothing() {
+        let held = list(&["orphan", "example.com/x"]);
+        assert_eq!(gc_finalizers(&held, None), held);
+        assert_eq!(gc_finalizers(&held, Some("Orphan")), held, "order kept");
+    }
 }

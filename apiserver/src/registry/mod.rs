@@ -16,6 +16,7 @@ pub mod events_ttl;
 pub mod field_validation;
 pub mod list;
 pub mod namespace_lifecycle;
+pub mod namespaces;
 pub mod patch;
 pub mod services;
 pub mod strategic;

@@ -23,7 +23,7 @@ use crate::registry::Registry;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,9 +52,55 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/livez", get(discovery::healthz))
         .route("/readyz", get(discovery::readyz))
         .route("/metrics", get(discovery::metrics))
+        .route(
+            "/api/v1/namespaces/{name}/finalize",
+            any(finalize_namespace),
+        )
         .fallback(handlers::handle)
         .layer(middleware::from_fn_with_state(app.clone(), track))
         .with_state(app)
+}
+
+/// `PUT /api/v1/namespaces/{name}/finalize`: the namespace controller's way to say "I have
+/// emptied this namespace" (`registry/namespaces.rs`). Only PUT is served, as upstream; any
+/// other method is a 405. It has its own route because it is the one subresource that is
+/// not in the resource table's [`crate::resources::Subresource`] list, and which the generic
+/// handler therefore does not know.
+async fn finalize_namespace(
+    State(app): State<Arc<App>>,
+    method: axum::http::Method,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let answer = async {
+        if method != axum::http::Method::PUT {
+            return Err(machinery::ApiError::method_not_allowed());
+        }
+        // As for every other write (handlers.rs): a dry run cannot be honoured yet, so it
+        // is refused rather than done for real.
+        let query =
+            axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(&uri)
+                .map(|q| q.0)
+                .unwrap_or_default();
+        if query.get("dryRun").is_some_and(|v| !v.is_empty()) {
+            return Err(machinery::ApiError::bad_request(
+                "dryRun is not supported by this kubeling API server yet; nothing was changed \
+                 (use kubectl --dry-run=client)",
+            ));
+        }
+        let obj = codec::decode(&headers, &codec::read_body(body).await?)?;
+        let namespace = app.registry.finalize_namespace(&name, obj).await?;
+        Ok(codec::respond(
+            &headers,
+            axum::http::StatusCode::OK,
+            &namespace,
+        ))
+    };
+    answer
+        .await
+        .unwrap_or_else(|err| codec::error_response(&err))
 }
 
 /// One log line and one metrics sample per request.

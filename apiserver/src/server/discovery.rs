@@ -18,6 +18,8 @@
 //! uses legacy discovery here).
 
 use super::App;
+use crate::registry::delete::serves_delete_collection;
+use crate::registry::namespaces::is_namespaces;
 use crate::resources::{self, Resource, Subresource, RESOURCES};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -40,14 +42,40 @@ const VERBS: &[&str] = &[
     "watch",
 ];
 
-/// The verbs discovery lists for a resource. Upstream's namespaces have no `deletecollection`
-/// (deleting every namespace at once is not offered), so neither do ours.
+/// The verbs discovery lists for a resource: the verbs the server really serves. Upstream's
+/// namespaces have no `deletecollection` (deleting every namespace at once is not offered),
+/// so neither do ours: the registry answers 405 (`registry::delete::serves_delete_collection`,
+/// the one place that decides), and discovery says so.
 fn verbs(r: &Resource) -> Vec<&'static str> {
     VERBS
         .iter()
         .copied()
-        .filter(|v| !(r.plural == "namespaces" && *v == "deletecollection"))
+        .filter(|v| *v != "deletecollection" || serves_delete_collection(r))
         .collect()
+}
+
+/// A subresource as discovery describes it: its URL segment, the kind it reads and writes,
+/// its verbs, and the group-version of that kind when it differs from the resource's.
+type SubresourceFacts = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Option<(&'static str, &'static str)>,
+);
+
+/// Every subresource of `r`: those in the resource table, and for namespaces `finalize`
+/// (`PUT` only), which has a route of its own (`server/mod.rs`). Upstream lists
+/// `namespaces/finalize` before `namespaces/status`; so do we.
+fn subresources(r: &Resource) -> Vec<SubresourceFacts> {
+    let mut out = Vec::new();
+    if is_namespaces(r) {
+        out.push(("finalize", r.kind, &["update"][..], None));
+    }
+    for sub in r.subresources {
+        let (kind, verbs, group_version) = subresource_facts(r, *sub);
+        out.push((sub.name(), kind, verbs, group_version));
+    }
+    out
 }
 
 /// What discovery says about a subresource: the kind it reads and writes, its verbs, and the
@@ -164,10 +192,9 @@ fn resource_list(group: &str, version: &str) -> Response {
             entry["categories"] = json!(r.categories);
         }
         list.push(entry);
-        for sub in r.subresources {
-            let (kind, verbs, group_version) = subresource_facts(r, *sub);
+        for (sub, kind, verbs, group_version) in subresources(r) {
             let mut entry = json!({
-                "name": format!("{}/{}", r.plural, sub.name()), "singularName": "",
+                "name": format!("{}/{}", r.plural, sub), "singularName": "",
                 "namespaced": r.namespaced, "kind": kind, "verbs": verbs,
             });
             if let Some((g, v)) = group_version {
@@ -355,13 +382,11 @@ fn aggregated_resources(group: &str, version: &str) -> Vec<Value> {
         .iter()
         .filter(|r| r.group == group && r.version == version)
         .map(|r| {
-            let subresources: Vec<Value> = r
-                .subresources
-                .iter()
-                .map(|sub| {
-                    let (kind, verbs, group_version) = subresource_facts(r, *sub);
+            let subresources: Vec<Value> = subresources(r)
+                .into_iter()
+                .map(|(sub, kind, verbs, group_version)| {
                     let (g, v) = group_version.unwrap_or((r.group, r.version));
-                    json!({"subresource": sub.name(), "responseKind": kind_of(g, v, kind), "verbs": verbs})
+                    json!({"subresource": sub, "responseKind": kind_of(g, v, kind), "verbs": verbs})
                 })
                 .collect();
             let mut entry = json!({
@@ -426,6 +451,14 @@ mod tests {
     fn namespaces_offer_no_deletecollection_and_scale_answers_in_autoscaling() {
         let ns = crate::resources::namespaces();
         assert!(!verbs(ns).contains(&"deletecollection"));
+        let subs: Vec<_> = subresources(ns).iter().map(|s| (s.0, s.2)).collect();
+        assert_eq!(
+            subs,
+            [
+                ("finalize", &["update"][..]),
+                ("status", &["get", "patch", "update"][..])
+            ]
+        );
         let deploy = resources::find("apps", "v1", "deployments").expect("served");
         assert!(verbs(deploy).contains(&"deletecollection"));
         let (kind, _, gv) = subresource_facts(deploy, Subresource::Scale);

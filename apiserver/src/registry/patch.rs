@@ -348,10 +348,10 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_json_patch_changes_nothing_and_says_why() {
+    fn an_operation_that_does_not_apply_is_a_422_and_a_malformed_patch_a_400() {
         let target = json!({"a": 1});
         let err = json_patch(&target, &json!([{"op": "remove", "path": "/nope"}])).unwrap_err();
-        assert_eq!(err.code, 422);
+        assert_eq!((err.code, err.reason.as_str()), (422, "Invalid"));
         assert_eq!(
             json_patch(&target, &json!({"op": "add"})).unwrap_err().code,
             400

@@ -174,3 +174,54 @@ fn a_client_side_applied_object_moves_to_server_side_apply() {
     );
     assert_eq!(get(&c, "{.spec.replicas}"), "4");
 }
+
+#[test]
+fn server_side_dry_runs_check_everything_and_store_nothing() {
+    if !common::require(&["etcd", "kubectl"]) {
+        return;
+    }
+    let c = Cluster::up("etcd");
+    let file = manifest(&c, "web.yaml", &deployment(2, "busybox"));
+    assert_eq!(
+        c.ok(&["apply", "--dry-run=server", "-f", &file]),
+        "deployment.apps/web created (server dry run)\n"
+    );
+    assert_eq!(
+        c.ok(&["apply", "--server-side", "--dry-run=server", "-f", &file]),
+        "deployment.apps/web serverside-applied (server dry run)\n"
+    );
+    assert_eq!(
+        c.ok(&[
+            "create",
+            "configmap",
+            "cfg",
+            "--from-literal=a=1",
+            "--dry-run=server"
+        ]),
+        "configmap/cfg created (server dry run)\n"
+    );
+    let err = c.fails(&["get", "deployment", "web"]);
+    assert_eq!(
+        err.trim(),
+        r#"Error from server (NotFound): deployments.apps "web" not found"#
+    );
+    // A dry run meets the same validation as a real write.
+    let bad = manifest(&c, "bad.yaml", &deployment(2, ""));
+    let err = c.fails(&["apply", "--dry-run=server", "-f", &bad]);
+    assert!(
+        err.contains("spec.template.spec.containers[0].image: Required value"),
+        "{err}"
+    );
+    // An existing object: the change is shown, not made.
+    c.ok(&["apply", "-f", &file]);
+    let scaled = manifest(&c, "web.yaml", &deployment(5, "busybox"));
+    assert_eq!(
+        c.ok(&["apply", "--dry-run=server", "-f", &scaled]),
+        "deployment.apps/web configured (server dry run)\n"
+    );
+    assert_eq!(
+        c.ok(&["delete", "deployment", "web", "--dry-run=server"]),
+        "deployment.apps \"web\" deleted (server dry run)\n"
+    );
+    assert_eq!(get(&c, "{.spec.replicas}"), "2");
+}

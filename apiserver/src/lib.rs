@@ -1,4 +1,17 @@
 //! # apiserver
+//!
+//! The Kubernetes API server in miniature: REST over etcd, with watches. docs/apiserver.md
+//! follows one request through these modules.
+//!
+//! # Layout
+//! - [`server`]: HTTP. The router, request info, body codecs (JSON, YAML, protobuf),
+//!   handlers per verb, watch streaming, Table printing, discovery and OpenAPI.
+//! - [`registry`]: the rules every write follows — metadata, defaults, validation,
+//!   strategies per kind, patches, server-side apply, dry run, deletion and finalizers.
+//! - [`resources`]: the table of served kinds; URLs, keys and discovery derive from it.
+//! - [`storage`]: the `Storage` trait and its backends (etcd, in-memory, dry-run).
+//! - [`watch_cache`]: one storage watch per resource, fanned out to every watcher.
+//! - [`etcd_process`]: start etcd as a child process for `kubeling up`.
 pub mod etcd_process;
 pub mod registry;
 pub mod resources;

@@ -122,19 +122,19 @@ async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
         413,
         "RequestEntityTooLarge",
     );
-    // Server-side dry run is refused, and nothing is written.
+    // An unknown dryRun value is refused (only `All` exists), and nothing is written.
     let message = status(
         &api.call_as(
             "POST",
-            &format!("{CMS}?dryRun=All"),
+            &format!("{CMS}?dryRun=Everything"),
             "application/json",
             Some(json!({"metadata": {"name": "dry"}})),
         )
         .await,
-        400,
-        "BadRequest",
+        422,
+        "Invalid",
     );
-    assert!(message.contains("dryRun is not supported"), "{message}");
+    assert!(message.contains("supported values: \"All\""), "{message}");
     // A protobuf envelope cut short is a malformed body; a format we do not read at all is 415.
     status(
         &api.raw_json("POST", CMS, "application/vnd.kubernetes.protobuf", b"k8s\0")
@@ -156,8 +156,8 @@ async fn every_bad_request_gets_its_status_and_writes_nothing(s: &TestServer) {
             Some(json!({})),
         )
         .await,
-        415,
-        "UnsupportedMediaType",
+        422,
+        "Invalid",
     );
     status(
         &api.get(&format!("{CMS}?labelSelector=a%20in%20(")).await,

@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod create;
 pub mod delete;
+pub mod dry_run;
 pub mod events_ttl;
 pub mod field_validation;
 pub mod list;
@@ -124,9 +125,11 @@ pub(crate) fn encode(obj: &Value) -> Vec<u8> {
     serde_json::to_vec(&obj).unwrap_or_default()
 }
 
-/// Stamp `metadata.resourceVersion`.
+/// Stamp `metadata.resourceVersion`. A dry-run create was never stored and has no revision
+/// ([`crate::storage::dry_run::NOT_STORED`]): its answer carries no resourceVersion.
 pub(crate) fn set_rv(obj: &mut Value, rv: i64) {
-    machinery::meta::set_meta(obj, "resourceVersion", Some(rv.to_string().into()));
+    let version = (rv != crate::storage::dry_run::NOT_STORED).then(|| rv.to_string().into());
+    machinery::meta::set_meta(obj, "resourceVersion", version);
 }
 
 /// Tell the client what a storage failure means for it.

@@ -15,6 +15,7 @@ use crate::registry::delete::DeleteOptions;
 use crate::registry::list::{ListOutput, ListQuery};
 use crate::registry::patch::PatchType;
 use crate::registry::update::{parse_rv, Part};
+use crate::registry::{dry_run, Registry};
 use crate::resources::{self, Resource, Subresource};
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -81,24 +82,38 @@ async fn serve(
     // `kubectl get` asks for a Table (server-side printing) instead of the objects themselves.
     let wants_table = || table::negotiate(headers, &query);
 
-    // `kubectl --dry-run=server` sends dryRun=All and expects nothing to be stored. Until the
-    // registry can run a write without storing it, refusing is the honest answer: writing for
-    // real would do exactly what the user asked us not to.
-    let mutating = matches!(
-        info.verb,
-        "create" | "update" | "patch" | "delete" | "deletecollection"
-    );
-    if mutating && query.get("dryRun").is_some_and(|v| !v.is_empty()) {
-        return Err(ApiError::bad_request(
-            "dryRun is not supported by this kubeling API server yet; nothing was changed \
-             (use kubectl --dry-run=client)",
-        ));
-    }
+    // `kubectl --dry-run=server` sends `dryRun=All`: the request runs through a registry whose
+    // storage only checks (registry/dry_run.rs), so everything happens and nothing is stored.
+    let options_kind = match info.verb {
+        "create" => "CreateOptions",
+        "update" => "UpdateOptions",
+        "patch" => "PatchOptions",
+        "delete" | "deletecollection" => "DeleteOptions",
+        _ => "",
+    };
+    let mut dry_run_values: Vec<String> = query.get("dryRun").cloned().into_iter().collect();
+    // A DELETE's options may also come in its body, and kubectl puts `dryRun` there.
+    let (body, mut delete_opts) = if matches!(info.verb, "delete" | "deletecollection") {
+        let (opts, dry_run) = delete_options(headers, &read_body(body).await?, &query)?;
+        dry_run_values.extend(dry_run);
+        (Body::empty(), Some(opts))
+    } else {
+        (body, None)
+    };
+    let dry_run_values: Vec<&str> = dry_run_values.iter().map(String::as_str).collect();
+    let dry_registry;
+    let registry: &Registry =
+        if !options_kind.is_empty() && dry_run::requested(&dry_run_values, options_kind)? {
+            dry_registry = app.registry.dry_run();
+            &dry_registry
+        } else {
+            &app.registry
+        };
 
     match (info.verb, sub) {
         ("get", None | Some(Subresource::Status)) => {
             let table = wants_table()?;
-            let obj = app.registry.get(res, ns, name).await?;
+            let obj = registry.get(res, ns, name).await?;
             let body = match table {
                 Some(t) => t.object(res, &obj, true, chrono::Utc::now()),
                 None => obj,
@@ -108,11 +123,11 @@ async fn serve(
         ("get", Some(Subresource::Scale)) => Ok(respond(
             headers,
             StatusCode::OK,
-            &app.registry.get_scale(res, ns, name).await?,
+            &registry.get_scale(res, ns, name).await?,
         )),
         ("list", None) => {
             let table = wants_table()?;
-            let out = app.registry.list(res, ns, &list_query()?).await?;
+            let out = registry.list(res, ns, &list_query()?).await?;
             if let Some(t) = table {
                 return Ok(respond(
                     headers,
@@ -135,8 +150,7 @@ async fn serve(
             let obj = decode(headers, &read_body(body).await?)?;
             let warnings = opts.validation.check(res, &obj)?;
             let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), Endpoint::Main);
-            let created = app
-                .registry
+            let created = registry
                 .create_tracked(res, ns, obj, Tracking::Update(&fm))
                 .await?;
             Ok(with_warnings(
@@ -146,7 +160,7 @@ async fn serve(
         }
         ("create", Some(Subresource::Binding)) => {
             let binding = decode(headers, &read_body(body).await?)?;
-            app.registry.bind(res, ns, name, &binding).await?;
+            registry.bind(res, ns, name, &binding).await?;
             Ok(respond(
                 headers,
                 StatusCode::CREATED,
@@ -163,8 +177,7 @@ async fn serve(
             };
             let warnings = opts.validation.check(res, &obj)?;
             let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), endpoint);
-            let updated = app
-                .registry
+            let updated = registry
                 .update_tracked(res, ns, name, obj, part, Tracking::Update(&fm))
                 .await?;
             Ok(with_warnings(
@@ -177,8 +190,7 @@ async fn serve(
             let scale = decode(headers, &read_body(body).await?)?;
             let pinned = parse_rv(machinery::meta::resource_version(&scale))?;
             let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), Endpoint::Scale);
-            let updated = app
-                .registry
+            let updated = registry
                 .set_scale_tracked(res, ns, name, pinned, Tracking::Update(&fm), |_| {
                     Ok(scale.clone())
                 })
@@ -187,11 +199,13 @@ async fn serve(
         }
         ("patch", None | Some(Subresource::Status) | Some(Subresource::Scale)) => {
             let body = read_body(body).await?;
-            patch(app, res, ns, name, sub, headers, &body, &query).await
+            patch(registry, res, ns, name, sub, headers, &body, &query).await
         }
         ("delete", None) => {
-            let opts = delete_options(headers, body, &query).await?;
-            let deleted = app.registry.delete(res, ns, name, &opts).await?;
+            let opts = delete_opts
+                .take()
+                .ok_or_else(|| ApiError::internal("delete options were not read"))?;
+            let deleted = registry.delete(res, ns, name, &opts).await?;
             let code = if deleted.gone {
                 StatusCode::OK
             } else {
@@ -200,9 +214,10 @@ async fn serve(
             Ok(respond(headers, code, &deleted.object))
         }
         ("deletecollection", None) => {
-            let opts = delete_options(headers, body, &query).await?;
-            let items = app
-                .registry
+            let opts = delete_opts
+                .take()
+                .ok_or_else(|| ApiError::internal("delete options were not read"))?;
+            let items = registry
                 .delete_collection(res, ns, &list_query()?, &opts)
                 .await?;
             let list = json!({"kind": format!("{}List", res.kind), "apiVersion": res.api_version(), "metadata": {}, "items": items});
@@ -217,7 +232,7 @@ async fn serve(
 /// may conflict (409); the other formats record their writer's ownership like an update.
 #[allow(clippy::too_many_arguments)]
 async fn patch(
-    app: &Arc<App>,
+    registry: &Registry,
     res: &'static Resource,
     ns: &str,
     name: &str,
@@ -242,14 +257,12 @@ async fn patch(
     let fm = FieldManager::new(res, &opts.manager(user_agent(headers)), endpoint);
     if kind == PatchType::Apply {
         if endpoint == Endpoint::Scale {
-            let scale = app
-                .registry
+            let scale = registry
                 .apply_scale(&fm, ns, name, &patch, opts.force)
                 .await?;
             return Ok(respond(headers, StatusCode::OK, &scale));
         }
-        let (obj, created) = app
-            .registry
+        let (obj, created) = registry
             .apply_patch(&fm, ns, name, &patch, part, opts.force)
             .await?;
         let code = if created {
@@ -260,8 +273,7 @@ async fn patch(
         return Ok(respond(headers, code, &obj));
     }
     if endpoint == Endpoint::Scale {
-        let (scale, warnings) = app
-            .registry
+        let (scale, warnings) = registry
             .patch_scale(&fm, ns, name, kind, &patch, opts.validation)
             .await?;
         return Ok(with_warnings(
@@ -269,8 +281,7 @@ async fn patch(
             &warnings,
         ));
     }
-    let (patched, warnings) = app
-        .registry
+    let (patched, warnings) = registry
         .patch_tracked(
             res,
             ns,
@@ -324,17 +335,17 @@ fn subresource(
         .ok_or_else(|| ApiError::no_route(uri.path()))
 }
 
-/// DeleteOptions from the body (if any) and the query (`gracePeriodSeconds`, `propagationPolicy`).
-async fn delete_options(
+/// DeleteOptions from the body (if any) and the query (`gracePeriodSeconds`,
+/// `propagationPolicy`), and the body's `dryRun` values.
+fn delete_options(
     headers: &HeaderMap,
-    body: Body,
+    bytes: &[u8],
     query: &HashMap<String, String>,
-) -> Result<DeleteOptions, ApiError> {
-    let bytes = read_body(body).await?;
+) -> Result<(DeleteOptions, Vec<String>), ApiError> {
     let body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
-        decode(headers, &bytes)?
+        decode(headers, bytes)?
     };
     // Query parameters say the same things as body fields; fold them into the body.
     let mut body = body;
@@ -352,7 +363,17 @@ async fn delete_options(
     if let Some(p) = query.get("propagationPolicy") {
         fields.insert("propagationPolicy".into(), json!(p));
     }
-    DeleteOptions::from_body(&body)
+    let not_strings = || ApiError::bad_request("DeleteOptions.dryRun must be a list of strings");
+    let dry_run = match fields.get("dryRun") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(values)) => values
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<String>>>()
+            .ok_or_else(not_strings)?,
+        Some(_) => return Err(not_strings()),
+    };
+    Ok((DeleteOptions::from_body(&body)?, dry_run))
 }
 
 /// `{"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[...]}` from encoded items.

@@ -19,6 +19,7 @@
 //! `storage/etcd3/store.go`.
 
 pub mod compactor;
+pub mod dry_run;
 pub mod etcd;
 pub mod memory;
 

@@ -232,6 +232,27 @@ async fn finalize_replaces_only_spec_finalizers_and_checks_what_it_is_sent(s: &T
     assert!(ns["metadata"]["labels"].get("ignored").is_none(), "{ns}");
     let rv = ns["metadata"]["resourceVersion"].clone();
 
+    // A dry run answers as the write would, and writes nothing.
+    let (code, ns) = s
+        .api
+        .put(
+            &format!("{NS}/fin/finalize?dryRun=All"),
+            json!({"metadata": {"name": "fin"}, "spec": {"finalizers": ["example.com/y"]}}),
+        )
+        .await;
+    assert_eq!(code, 200, "{ns}");
+    assert_eq!(ns["spec"]["finalizers"], json!(["example.com/y"]));
+    let (_, stored) = s.api.get(&format!("{NS}/fin")).await;
+    assert_eq!(stored["spec"]["finalizers"], json!(["example.com/x"]));
+    let got = s
+        .api
+        .put(
+            &format!("{NS}/fin/finalize?dryRun=Maybe"),
+            json!({"metadata": {"name": "fin"}, "spec": {}}),
+        )
+        .await;
+    status(&got, 422, "Invalid");
+
     // The same list again writes nothing.
     let (_, same) = finalize(s, "fin", json!(["example.com/x"])).await;
     assert_eq!(same["metadata"]["resourceVersion"], rv);

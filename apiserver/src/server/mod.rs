@@ -78,20 +78,26 @@ async fn finalize_namespace(
         if method != axum::http::Method::PUT {
             return Err(machinery::ApiError::method_not_allowed());
         }
-        // As for every other write (handlers.rs): a dry run cannot be honoured yet, so it
-        // is refused rather than done for real.
+        // As for every other write (handlers.rs): `dryRun=All` runs the request over storage
+        // whose writes only check (registry/dry_run.rs); any other value is a 422.
         let query =
             axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(&uri)
                 .map(|q| q.0)
                 .unwrap_or_default();
-        if query.get("dryRun").is_some_and(|v| !v.is_empty()) {
-            return Err(machinery::ApiError::bad_request(
-                "dryRun is not supported by this kubeling API server yet; nothing was changed \
-                 (use kubectl --dry-run=client)",
-            ));
-        }
+        let dry_run: Vec<&str> = query
+            .get("dryRun")
+            .map(String::as_str)
+            .into_iter()
+            .collect();
+        let dry_registry;
+        let registry = if crate::registry::dry_run::requested(&dry_run, "UpdateOptions")? {
+            dry_registry = app.registry.dry_run();
+            &dry_registry
+        } else {
+            &*app.registry
+        };
         let obj = codec::decode(&headers, &codec::read_body(body).await?)?;
-        let namespace = app.registry.finalize_namespace(&name, obj).await?;
+        let namespace = registry.finalize_namespace(&name, obj).await?;
         Ok(codec::respond(
             &headers,
             axum::http::StatusCode::OK,

@@ -15,6 +15,7 @@ api_suite!(window = 10_000;
     metadata_finalizers_hold_a_finalized_namespace_too,
     finalize_replaces_only_spec_finalizers_and_checks_what_it_is_sent,
     namespaces_offer_no_deletecollection_and_discovery_says_so,
+    updates_keep_spec_finalizers_and_never_end_a_namespace_they_hold,
 );
 
 const NS: &str = "/api/v1/namespaces";
@@ -320,4 +321,32 @@ async fn namespaces_offer_no_deletecollection_and_discovery_says_so(s: &TestServ
         (&finalize["kind"], &finalize["verbs"]),
         (&json!("Namespace"), &json!(["update"]))
     );
+}
+
+async fn updates_keep_spec_finalizers_and_never_end_a_namespace_they_hold(s: &TestServer) {
+    create_ns(s, "held").await;
+    let path = format!("{NS}/held");
+    // Only `finalize` changes spec.finalizers: an update that drops them keeps them.
+    let (code, ns) = s
+        .api
+        .merge_patch(
+            &path,
+            json!({"spec": {"finalizers": null}, "metadata": {"labels": {"a": "b"}}}),
+        )
+        .await;
+    assert_eq!(code, 200, "{ns}");
+    assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
+    assert_eq!(ns["metadata"]["labels"]["a"], "b");
+    // Terminating, with no metadata finalizers: an update must not delete it while the
+    // `kubernetes` finalizer in its spec still holds it.
+    marked(&s.api.delete(&path).await);
+    let (code, ns) = s
+        .api
+        .merge_patch(&path, json!({"metadata": {"labels": {"c": "d"}}}))
+        .await;
+    assert_eq!(code, 200, "{ns}");
+    let (code, ns) = s.api.get(&path).await;
+    assert_eq!(code, 200, "still there: {ns}");
+    assert_eq!(ns["status"]["phase"], "Terminating");
+    assert_eq!(ns["metadata"]["labels"]["c"], "d");
 }

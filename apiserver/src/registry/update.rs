@@ -149,8 +149,11 @@ impl Registry {
                 return Ok(old);
             }
             // An object being deleted whose last finalizer was just removed is gone.
+            // (A namespace is also held by its `spec.finalizers`: see registry/namespaces.rs.)
             let finished = !meta::meta_str(&new, "deletionTimestamp").is_empty()
                 && meta::finalizers(&new).is_empty()
+                && !(super::namespaces::is_namespaces(res)
+                    && !super::namespaces::spec_finalizers(&new).is_empty())
                 && meta::metadata(&new)
                     .and_then(|m| m.get("deletionGracePeriodSeconds"))
                     .and_then(Value::as_i64)
@@ -237,6 +240,9 @@ fn prepare_for_update(
                 }
             }
         }
+    }
+    if part == Part::Main {
+        res.strategy.prepare_for_update(new, old);
     }
     if res.strategy.tracks_generation() && spec_of(old) != spec_of(new) {
         let generation = old_meta

@@ -57,6 +57,12 @@ pub trait Strategy: Sync {
         Vec::new()
     }
 
+    /// Restore what an update through the main endpoint may not change, beyond status and
+    /// system metadata (which every kind restores). A namespace's `spec.finalizers` may only
+    /// change through `namespaces/NAME/finalize`. Upstream: each strategy's
+    /// `PrepareForUpdate`.
+    fn prepare_for_update(&self, _new: &mut Value, _old: &Value) {}
+
     /// Checks that compare the new object with the one it replaces — fields that may not
     /// change once set (a Deployment's selector, a Service's clusterIP). Runs after
     /// [`Strategy::validate`] on every update through the main endpoint. Upstream: the

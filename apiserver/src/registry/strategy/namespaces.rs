@@ -31,6 +31,18 @@ impl Strategy for NamespaceStrategy {
         true
     }
 
+    /// `spec.finalizers` belongs to the `finalize` subresource: an update keeps the old list.
+    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
+        match old.pointer("/spec/finalizers") {
+            Some(list) => new["spec"]["finalizers"] = list.clone(),
+            None => {
+                if let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) {
+                    spec.remove("finalizers");
+                }
+            }
+        }
+    }
+
     /// The `kubernetes.io/metadata.name` label always equals the name. Upstream sets it in
     /// defaulting *and* again after every update (`Canonicalize`), so a client can neither
     /// remove nor change it; running on every write, this hook does both jobs.

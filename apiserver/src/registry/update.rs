@@ -149,11 +149,12 @@ impl Registry {
                 return Ok(old);
             }
             // An object being deleted whose last finalizer was just removed is gone.
-            // (A namespace is also held by its `spec.finalizers`: see registry/namespaces.rs.)
+            // A namespace is also held by its `spec.finalizers` (see registry/namespaces.rs).
+            let held_by_spec = super::namespaces::is_namespaces(res)
+                && !super::namespaces::spec_finalizers(&new).is_empty();
             let finished = !meta::meta_str(&new, "deletionTimestamp").is_empty()
                 && meta::finalizers(&new).is_empty()
-                && !(super::namespaces::is_namespaces(res)
-                    && !super::namespaces::spec_finalizers(&new).is_empty())
+                && !held_by_spec
                 && meta::metadata(&new)
                     .and_then(|m| m.get("deletionGracePeriodSeconds"))
                     .and_then(Value::as_i64)

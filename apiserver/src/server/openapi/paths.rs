@@ -150,7 +150,7 @@ pub fn resource_paths(r: &Resource, defs: &Definitions, flavour: Flavour) -> Vec
     let body = |types, definition: &str| Some((types, definition.to_string()));
 
     let mut out = Vec::new();
-    let collection_ops = vec![
+    let mut collection_ops = vec![
         Op {
             answer: (200, list_def.to_string()),
             ..op(
@@ -184,6 +184,11 @@ pub fn resource_paths(r: &Resource, defs: &Definitions, flavour: Flavour) -> Vec
             )
         },
     ];
+    // Namespaces are never deleted as a collection (registry/delete.rs decides it for the
+    // handler, discovery and this document alike).
+    if !crate::registry::delete::serves_delete_collection(r) {
+        collection_ops.retain(|o| o.method != "delete");
+    }
     out.push(path_item(&collection, &in_path, collection_ops, flavour));
 
     let mut with_name = in_path.clone();
@@ -331,6 +336,24 @@ mod tests {
         assert_eq!(group_word("", "v1"), "CoreV1");
         assert_eq!(group_word("apps", "v1"), "AppsV1");
         assert_eq!(group_word("coordination.k8s.io", "v1"), "CoordinationV1");
+    }
+
+    #[test]
+    fn namespaces_offer_no_collection_delete() {
+        let namespaces = crate::resources::namespaces();
+        let kinds = [KindToDescribe {
+            gvk: Gvk::new("", "v1", "Namespace"),
+            served: true,
+        }];
+        let defs = schemas::build(&kinds);
+        let paths: std::collections::BTreeMap<String, Value> =
+            resource_paths(namespaces, &defs, Flavour::V3)
+                .into_iter()
+                .collect();
+        let collection = &paths["/api/v1/namespaces"];
+        assert!(collection.get("get").is_some(), "{collection}");
+        assert!(collection.get("delete").is_none(), "{collection}");
+        assert!(paths["/api/v1/namespaces/{name}"].get("delete").is_some());
     }
 
     #[test]

@@ -126,7 +126,7 @@ async fn create_pods(http: &Http, count: u64) -> anyhow::Result<LoadResult> {
 async fn wait_for_cache(http: &Http, count: u64) -> anyhow::Result<usize> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, body) = timed_get(http, CACHED).await?;
+        let body = get_body(http, CACHED).await?;
         let n = count_items(&body)?;
         if n as u64 >= count {
             return Ok(body.len());
@@ -149,8 +149,8 @@ async fn time_lists(
 ) -> anyhow::Result<()> {
     // One untimed LIST from etcd first: if it fails (say, an answer too big for the gRPC
     // client), that is a finding to report, not a reason to lose every other result.
-    let etcd_error = match timed_get(http, FRESH).await {
-        Ok((_, body)) => {
+    let etcd_error = match get_body(http, FRESH).await {
+        Ok(body) => {
             let n = count_items(&body)?;
             anyhow::ensure!(
                 n as u64 >= count,
@@ -164,9 +164,9 @@ async fn time_lists(
     let mut kv = etcd.kv_client().max_decoding_message_size(512 << 20);
     let (mut cache_us, mut etcd_us, mut raw_us) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..settings.list_runs {
-        cache_us.push(timed_get(http, CACHED).await?.0.as_micros() as u64);
+        cache_us.push(timed_read(http, CACHED).await?.as_micros() as u64);
         if etcd_error.is_none() {
-            etcd_us.push(timed_get(http, FRESH).await?.0.as_micros() as u64);
+            etcd_us.push(timed_read(http, FRESH).await?.as_micros() as u64);
         }
         let started = Instant::now();
         let resp = kv
@@ -239,16 +239,38 @@ fn count_items(body: &[u8]) -> anyhow::Result<usize> {
         .context("the LIST answer has no items array")
 }
 
-/// Time one GET to the last byte of its body; fail unless it answers 200.
-async fn timed_get(http: &Http, path: &str) -> anyhow::Result<(Duration, bytes::Bytes)> {
+/// Time one GET until the last byte of its body has arrived; fail unless it answers 200.
+/// The body is read frame by frame and dropped as it comes: the clock measures serving and
+/// transfer, not this client gluing megabytes into one buffer. Both LISTs are timed this way.
+async fn timed_read(http: &Http, path: &str) -> anyhow::Result<Duration> {
+    use http_body_util::BodyExt;
     let started = Instant::now();
-    let (status, body) = http.send("GET", path, "", Vec::new()).await?;
+    let resp = http.start("GET", path, "", Vec::new()).await?;
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let read_all = async {
+        while let Some(frame) = body.frame().await {
+            frame.context("reading a LIST answer")?;
+        }
+        anyhow::Ok(())
+    };
+    tokio::time::timeout(Duration::from_secs(60), read_all)
+        .await
+        .with_context(|| format!("GET {path}: body not read within 60 s"))??;
     let took = started.elapsed();
+    anyhow::ensure!(status == 200, "GET {path}: status {status}");
+    Ok(took)
+}
+
+/// GET `path` and return its whole body (for checking what a LIST holds, outside the timed
+/// runs); fail unless it answers 200.
+async fn get_body(http: &Http, path: &str) -> anyhow::Result<bytes::Bytes> {
+    let (status, body) = http.send("GET", path, "", Vec::new()).await?;
     if status != 200 {
         anyhow::bail!(
             "GET {path}: status {status}: {}",
             String::from_utf8_lossy(&body[..body.len().min(300)])
         );
     }
-    Ok((took, body))
+    Ok(body)
 }

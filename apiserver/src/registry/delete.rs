@@ -32,6 +32,8 @@ pub struct DeleteOptions {
     pub precondition_uid: Option<String>,
     /// Delete only if the object still has this resourceVersion.
     pub precondition_rv: Option<String>,
+    /// The deprecated `orphanDependents` (`true` is read as `propagationPolicy: Orphan`).
+    pub orphan_dependents: Option<bool>,
 }
 
 impl DeleteOptions {
@@ -51,6 +53,7 @@ impl DeleteOptions {
                 .pointer("/preconditions/resourceVersion")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            orphan_dependents: body.get("orphanDependents").and_then(Value::as_bool),
         };
         // Older clients send `orphanDependents: true` instead of a policy.
         if opts.propagation_policy.is_none() && body.get("orphanDependents") == Some(&json!(true)) {

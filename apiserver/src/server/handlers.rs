@@ -206,10 +206,13 @@ async fn serve(
                 .take()
                 .ok_or_else(|| ApiError::internal("delete options were not read"))?;
             let deleted = registry.delete(res, ns, name, &opts).await?;
-            let code = if deleted.gone {
-                StatusCode::OK
-            } else {
+            // 200 whether the object went at once or was only marked (a pod's graceful
+            // deletion, finalizers). Upstream's delete.go keeps 202 for one old case only: an
+            // object left in place when the client sent `orphanDependents: false`.
+            let code = if !deleted.gone && opts.orphan_dependents == Some(false) {
                 StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
             };
             Ok(respond(headers, code, &deleted.object))
         }

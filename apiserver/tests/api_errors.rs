@@ -399,7 +399,7 @@ async fn list_options_that_contradict_each_other_are_invalid() {
         let got = s.api.get(&format!("{CMS}?{query}")).await;
         let msg = status(&got, 422, "Invalid");
         assert!(
-            msg.starts_with("ListOptions \"\" is invalid: resourceVersionMatch"),
+            msg.starts_with("ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch"),
             "{query}: {msg}"
         );
     }

@@ -135,7 +135,10 @@ impl ApiError {
         )
     }
 
-    /// 422: `Pod "x" is invalid: spec.containers[0].image: Required value`.
+    /// 422: `Pod "x" is invalid: spec.containers[0].image: Required value`. Outside the core
+    /// group the kind is qualified by its group, as upstream's `GroupKind.String()`:
+    /// `Deployment.apps "web" is invalid: ...`. (kubectl rebuilds its own first words from
+    /// `details`, so it prints `The Deployment "web" is invalid: ...` either way.)
     pub fn invalid(group: &str, kind: &str, name: &str, causes: Vec<StatusCause>) -> Self {
         let list: Vec<String> = causes
             .iter()
@@ -152,8 +155,17 @@ impl ApiError {
             1 => format!(": {}", list[0]),
             _ => format!(": [{}]", list.join(", ")),
         };
-        let mut err = Self::new(422, "Invalid", format!("{kind} {name:?} is invalid{what}"))
-            .with_details(group, kind, name);
+        let qualified = if group.is_empty() || kind.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
+        let mut err = Self::new(
+            422,
+            "Invalid",
+            format!("{qualified} {name:?} is invalid{what}"),
+        )
+        .with_details(group, kind, name);
         err.details.causes = causes;
         err
     }
@@ -335,6 +347,21 @@ mod tests {
             e.to_status()["details"]["causes"][0]["reason"],
             "FieldValueRequired"
         );
+    }
+
+    #[test]
+    fn invalid_qualifies_a_kind_outside_the_core_group() {
+        let e = ApiError::invalid(
+            "apps",
+            "Deployment",
+            "web",
+            vec![StatusCause::required("a")],
+        );
+        assert_eq!(
+            e.message,
+            r#"Deployment.apps "web" is invalid: a: Required value"#
+        );
+        assert_eq!(e.details.kind, "Deployment");
     }
 
     #[test]

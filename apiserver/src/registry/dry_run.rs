@@ -60,7 +60,7 @@ mod tests {
         assert_eq!(err.code, 422);
         assert_eq!(
             err.message,
-            "CreateOptions \"\" is invalid: dryRun: Unsupported value: []string{\"Everything\"}: supported values: \"All\""
+            "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Everything\"}: supported values: \"All\""
         );
     }
 }

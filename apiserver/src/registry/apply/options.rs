@@ -136,11 +136,7 @@ pub fn validate_field_manager(name: &str, field: &str) -> Vec<StatusCause> {
 /// 422 `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: ...`, as
 /// upstream's `errors.NewInvalid` on the options words it.
 fn options_invalid(kind: &str, causes: Vec<StatusCause>) -> ApiError {
-    let mut err = ApiError::invalid("meta.k8s.io", kind, "", causes);
-    err.message = err
-        .message
-        .replacen(kind, &format!("{kind}.meta.k8s.io"), 1);
-    err
+    ApiError::invalid("meta.k8s.io", kind, "", causes)
 }
 
 #[cfg(test)]

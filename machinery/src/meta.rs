@@ -93,8 +93,13 @@ fn string_map(obj: &Value, field: &str) -> BTreeMap<String, String> {
 
 /// `metadata.finalizers` as strings.
 pub fn finalizers(obj: &Value) -> Vec<String> {
-    metadata(obj)
-        .and_then(|m| m.get("finalizers"))
+    strings_at(obj, "/metadata/finalizers")
+}
+
+/// The list of strings at JSON `pointer` in `obj` (e.g. `/spec/finalizers`); empty when absent,
+/// and anything in it that is not a string is skipped.
+pub fn strings_at(obj: &Value, pointer: &str) -> Vec<String> {
+    obj.pointer(pointer)
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()

@@ -42,15 +42,7 @@ pub(crate) fn is_namespaces(res: &Resource) -> bool {
 
 /// A namespace's `spec.finalizers` (empty if absent).
 pub(crate) fn spec_finalizers(ns: &Value) -> Vec<String> {
-    ns.pointer("/spec/finalizers")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    machinery::meta::strings_at(ns, "/spec/finalizers")
 }
 
 /// Whether a namespace has been deleted and waits for its finalizers.
@@ -187,41 +179,19 @@ impl Registry {
             return Err(ApiError::invalid(res.group, res.kind, name, causes));
         }
 
-        let key = res.key("", name);
-        loop {
-            let (current, kv) = self.get_kv(res, "", name).await?;
-            if precondition.is_some_and(|p| p != kv.mod_revision) {
-                return Err(ApiError::stale(res.group, res.plural, name));
-            }
-            let mut new = with_spec_finalizers(&current, &wanted);
-            if new == current {
-                return Ok(current);
-            }
-            // Upstream's ShouldDeleteNamespaceDuringUpdate: deleted, and nothing left to wait for.
-            let finished =
-                terminating(&new) && wanted.is_empty() && meta::finalizers(&new).is_empty();
-            let written = if finished {
-                self.storage.delete(&key, kv.mod_revision).await
-            } else {
-                self.storage
-                    .update(&key, encode(&new), kv.mod_revision)
-                    .await
-            };
-            match written {
-                Ok(rev) => {
-                    set_rv(&mut new, rev);
-                    return Ok(new);
-                }
-                // Someone wrote in between and the client did not pin a version: read again
-                // (a namespace deleted meanwhile is then a 404).
-                Err(StorageError::Conflict { .. } | StorageError::NotFound(_))
-                    if precondition.is_none() =>
-                {
-                    continue
-                }
-                Err(e) => return Err(storage_error(res, name, e)),
-            }
-        }
+        // The ordinary guarded update does the rest, `Part::Whole` so that the namespace
+        // strategy does not restore the old `spec.finalizers` as it does for a plain PUT. It
+        // also deletes a terminating namespace left with no finalizers of either kind
+        // (upstream's ShouldDeleteNamespaceDuringUpdate).
+        self.guaranteed_update(
+            res,
+            "",
+            name,
+            precondition,
+            super::update::Part::Whole,
+            |current| Ok(with_spec_finalizers(current, &wanted)),
+        )
+        .await
     }
 }
 

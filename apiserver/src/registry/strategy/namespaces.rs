@@ -7,6 +7,7 @@
 
 use super::Strategy;
 use machinery::labels::validation::qualified_name_errors;
+use machinery::meta::strings_at;
 use machinery::StatusCause;
 use serde_json::{json, Value};
 
@@ -75,38 +76,22 @@ impl Strategy for NamespaceStrategy {
         if !obj.get("spec").is_some_and(Value::is_object) {
             obj["spec"] = json!({});
         }
-        let spec = &mut obj["spec"];
-        let mut finalizers = spec_finalizers(spec);
+        let mut finalizers = strings_at(obj, "/spec/finalizers");
         if !finalizers.iter().any(|f| f == KUBERNETES_FINALIZER) {
             finalizers.push(KUBERNETES_FINALIZER.to_string());
         }
-        spec["finalizers"] = json!(finalizers);
+        obj["spec"]["finalizers"] = json!(finalizers);
     }
 
     /// Every name in `spec.finalizers` must be a finalizer name. (Upstream names the whole
     /// list, `spec.finalizers`, as the field here, and the item, `spec.finalizers[i]`, in
     /// the finalize subresource's check.)
     fn validate(&self, obj: &Value) -> Vec<StatusCause> {
-        obj.get("spec")
-            .map(spec_finalizers)
-            .unwrap_or_default()
+        strings_at(obj, "/spec/finalizers")
             .iter()
             .flat_map(|f| finalizer_name_causes("spec.finalizers", f))
             .collect()
     }
-}
-
-/// `finalizers` of a namespace's `spec` (empty if absent).
-fn spec_finalizers(spec: &Value) -> Vec<String> {
-    spec.get("finalizers")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// What is wrong with `name` as a finalizer name: it must be a qualified name

@@ -119,7 +119,6 @@ pub fn validate_priority_class_update(new: &Value, old: &Value) -> Vec<StatusCau
 }
 
 const ADDRESS_TYPES: &[&str] = &["FQDN", "IPv4", "IPv6"];
-const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
 
 /// An EndpointSlice: a known address type, at least one address per endpoint, each address
 /// of that type, and well-formed ports.
@@ -189,15 +188,7 @@ pub fn validate_endpoint_slice(obj: &Value) -> Vec<StatusCause> {
         if !port_names.insert(name) {
             causes.push(cause::duplicate(&child(&p, "name"), name));
         }
-        match super::str_at(port, "/protocol") {
-            "" => causes.push(cause::required(&child(&p, "protocol"), "")),
-            proto if !PROTOCOLS.contains(&proto) => causes.push(cause::not_supported(
-                &child(&p, "protocol"),
-                proto,
-                PROTOCOLS,
-            )),
-            _ => {}
-        }
+        causes.extend(super::protocol_cause(port, &p));
         if let Some(app) = port.get("appProtocol").and_then(Value::as_str) {
             for msg in qualified_name_errors(app) {
                 causes.push(cause::invalid(&child(&p, "appProtocol"), app, &msg));

@@ -12,8 +12,6 @@ use machinery::StatusCause;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 
-const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
-
 /// `containers`: at least one; each valid; names unique. `volumes` holds the names of the
 /// pod's *valid* volumes, which mounts must refer to.
 pub fn validate_containers(
@@ -190,15 +188,7 @@ fn validate_ports(ports: &[Value], path: &str) -> Vec<StatusCause> {
                 causes.push(cause::invalid(&child(&p, "hostPort"), host_port, &msg));
             }
         }
-        match super::str_at(port, "/protocol") {
-            "" => causes.push(cause::required(&child(&p, "protocol"), "")),
-            proto if !PROTOCOLS.contains(&proto) => causes.push(cause::not_supported(
-                &child(&p, "protocol"),
-                proto,
-                PROTOCOLS,
-            )),
-            _ => {}
-        }
+        causes.extend(super::protocol_cause(port, &p));
     }
     causes
 }

@@ -15,8 +15,6 @@ use std::collections::HashSet;
 /// stored in etcd whole and sent to every kubelet that mounts them.
 pub const MAX_DATA_SIZE: usize = 1024 * 1024;
 
-const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
-
 /// Each key a valid config key; `data` and `binaryData` not sharing a key; at most 1 MiB in
 /// all. (Secret values are base64 in JSON; what counts is their decoded size, about 3/4.)
 fn data_errors(obj: &Value, fields: &[&str], total_path: &str) -> Vec<StatusCause> {
@@ -189,15 +187,7 @@ pub fn validate_endpoints(obj: &Value) -> Vec<StatusCause> {
             for msg in names::port_num_errors(number) {
                 causes.push(cause::invalid(&child(&pp, "port"), number, &msg));
             }
-            match super::str_at(port, "/protocol") {
-                "" => causes.push(cause::required(&child(&pp, "protocol"), "")),
-                proto if !PROTOCOLS.contains(&proto) => causes.push(cause::not_supported(
-                    &child(&pp, "protocol"),
-                    proto,
-                    PROTOCOLS,
-                )),
-                _ => {}
-            }
+            causes.extend(super::protocol_cause(port, &pp));
         }
     }
     causes

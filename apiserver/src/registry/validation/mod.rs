@@ -77,6 +77,23 @@ pub fn str_at<'a>(obj: &'a Value, pointer: &str) -> &'a str {
     obj.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The protocols a port may name (upstream `supportedPortProtocols`).
+pub const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
+
+/// What is wrong with the `protocol` of the port at `path`, if anything: it is required,
+/// and must be one of [`PROTOCOLS`]. Containers, Services, Endpoints and EndpointSlices
+/// all check it this way.
+pub fn protocol_cause(port: &Value, path: &str) -> Option<machinery::StatusCause> {
+    let field = child(path, "protocol");
+    match str_at(port, "/protocol") {
+        "" => Some(machinery::validation_causes::required(&field, "")),
+        p if !PROTOCOLS.contains(&p) => Some(machinery::validation_causes::not_supported(
+            &field, p, PROTOCOLS,
+        )),
+        _ => None,
+    }
+}
+
 /// The integer at a JSON pointer, if there is one.
 pub fn int_at(obj: &Value, pointer: &str) -> Option<i64> {
     obj.pointer(pointer).and_then(Value::as_i64)

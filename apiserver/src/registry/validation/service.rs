@@ -19,7 +19,6 @@ use machinery::StatusCause;
 use serde_json::Value;
 use std::collections::HashSet;
 
-const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
 const TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
 
 /// A headless Service (`clusterIP: None`) gets no virtual IP: DNS answers with the pods'
@@ -166,13 +165,7 @@ fn validate_port<'a>(
     for msg in names::port_num_errors(number) {
         causes.push(cause::invalid(&child(path, "port"), number, &msg));
     }
-    match super::str_at(port, "/protocol") {
-        "" => causes.push(cause::required(&child(path, "protocol"), "")),
-        p if !PROTOCOLS.contains(&p) => {
-            causes.push(cause::not_supported(&child(path, "protocol"), p, PROTOCOLS))
-        }
-        _ => {}
-    }
+    causes.extend(super::protocol_cause(port, path));
     if let Some(target) = port.get("targetPort") {
         causes.extend(port_num_or_name(target, &child(path, "targetPort")));
     }

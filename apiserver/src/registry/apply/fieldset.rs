@@ -219,14 +219,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn web() -> PathElement {
-        PathElement::key(
-            json!({"name": "web"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
-    }
+    use crate::registry::apply::path::web_key as web;
 
     #[test]
     fn a_set_is_written_as_upstream_writes_fields_v1() {

@@ -118,19 +118,19 @@ pub fn field_path(names: &[&str]) -> Path {
         .collect()
 }
 
+/// `k:{"name":"web"}`: the list-item key the tests of this module and of `fieldset.rs` use.
+#[cfg(test)]
+pub(super) fn web_key() -> PathElement {
+    let key = serde_json::json!({"name": "web"});
+    PathElement::key(key.as_object().cloned().unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn web() -> PathElement {
-        PathElement::key(
-            json!({"name": "web"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
-    }
+    use super::web_key as web;
 
     #[test]
     fn keys_values_and_indexes_round_trip_and_print_as_in_conflicts() {

@@ -27,8 +27,12 @@ impl Registry {
 /// only value upstream knows, and anything else is refused (422, as upstream's
 /// `ValidateDryRun`) so that a typo never turns a rehearsal into a real change. `options` names
 /// the request's options kind for the message: `CreateOptions`, `PatchOptions`, ...
-pub fn requested(values: &[&str], options: &str) -> Result<bool, ApiError> {
-    let values: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
+pub fn requested(values: &[impl AsRef<str>], options: &str) -> Result<bool, ApiError> {
+    let values: Vec<&str> = values
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|v| !v.is_empty())
+        .collect();
     if values.iter().all(|v| *v == "All") {
         return Ok(!values.is_empty());
     }
@@ -54,7 +58,7 @@ mod tests {
 
     #[test]
     fn only_all_asks_for_a_dry_run_and_unknown_values_are_refused() {
-        assert_eq!(requested(&[], "CreateOptions"), Ok(false));
+        assert_eq!(requested(&[] as &[&str], "CreateOptions"), Ok(false));
         assert_eq!(requested(&["All"], "CreateOptions"), Ok(true));
         let err = requested(&["Everything"], "CreateOptions").unwrap_err();
         assert_eq!(err.code, 422);

@@ -100,7 +100,6 @@ async fn serve(
     } else {
         (body, None)
     };
-    let dry_run_values: Vec<&str> = dry_run_values.iter().map(String::as_str).collect();
     let dry_registry;
     let registry: &Registry =
         if !options_kind.is_empty() && dry_run::requested(&dry_run_values, options_kind)? {

@@ -5,7 +5,7 @@
 //!
 //! # Layout
 //! - [`server`]: HTTP. The router, request info, body codecs (JSON, YAML, protobuf),
-//!   handlers per verb, watch streaming, Table printing, discovery and OpenAPI.
+//!   handlers per verb, list and watch streaming, Table printing, discovery and OpenAPI.
 //! - [`registry`]: the rules every write follows — metadata, defaults, validation,
 //!   strategies per kind, patches, server-side apply, dry run, deletion and finalizers.
 //! - [`resources`]: the table of served kinds; URLs, keys and discovery derive from it.

@@ -18,6 +18,7 @@ api_suite!(window = 10_000;
     scale_reads_and_writes_replicas,
     label_and_field_selectors_filter_lists,
     limit_and_continue_page_through_a_consistent_list,
+    a_list_larger_than_many_pieces_arrives_whole_from_cache_and_storage,
     deletecollection_deletes_only_what_the_selector_picks,
     propagation_policy_is_recorded_as_a_finalizer,
     merge_and_json_patches_change_only_what_they_name,
@@ -46,6 +47,16 @@ fn rv(obj: &Value) -> i64 {
         .expect("resourceVersion")
         .parse()
         .expect("numeric")
+}
+
+/// The names of a list's items, in order.
+fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn create_sets_server_owned_metadata_and_get_returns_it(s: &TestServer) {
@@ -280,14 +291,6 @@ async fn label_and_field_selectors_filter_lists(s: &TestServer) {
             )
             .await;
     }
-    let names = |list: &Value| -> Vec<String> {
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let (_, l) = s.api.get(&format!("{CMS}?labelSelector=app%3Dweb")).await;
     assert_eq!(names(&l), ["a", "b"]);
     let (_, l) = s
@@ -375,6 +378,59 @@ async fn limit_and_continue_page_through_a_consistent_list(s: &TestServer) {
         );
     }
     assert_eq!(seen, ["c0", "c1", "c2", "c3", "c4", "c5", "c6"]);
+}
+
+/// A list is sent in 256 KiB pieces (`server/list_body.rs`): one of about 1.2 MiB must arrive
+/// whole, in order, with a `Content-Length` that matches, from the watch cache and from storage,
+/// and converted to YAML when asked.
+async fn a_list_larger_than_many_pieces_arrives_whole_from_cache_and_storage(s: &TestServer) {
+    let payload = "x".repeat(4000);
+    for i in 0..300 {
+        let (code, body) = s
+            .api
+            .post(
+                CMS,
+                json!({"metadata": {"name": format!("big{i:03}")}, "data": {"payload": payload}}),
+            )
+            .await;
+        assert_eq!(code, 201, "{body}");
+    }
+    let expected: Vec<String> = (0..300).map(|i| format!("big{i:03}")).collect();
+    for path in [format!("{CMS}?resourceVersion=0"), CMS.to_string()] {
+        // The cache may be a moment behind the last create: ask until it has them all.
+        let mut tries = 0;
+        let (headers, body) = loop {
+            let (code, headers, body) = s.api.get_with(&path, &[]).await;
+            assert_eq!(code, 200, "{path}");
+            let list: Value = serde_json::from_slice(&body).expect("the list is JSON");
+            if list["items"].as_array().map(Vec::len) == Some(300) || tries == 50 {
+                break (headers, body);
+            }
+            tries += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert!(body.len() > 1_000_000, "{path}: {} bytes", body.len());
+        let length = headers["content-length"].to_str().unwrap().parse::<usize>();
+        assert_eq!(length, Ok(body.len()), "{path}: Content-Length");
+        let list: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(list["kind"], "ConfigMapList");
+        assert_eq!(names(&list), expected, "{path}");
+        assert!(list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|cm| cm["data"]["payload"] == payload.as_str()));
+    }
+    let (code, _, yaml) = s
+        .api
+        .get_with(
+            &format!("{CMS}?resourceVersion=0"),
+            &[("accept", "application/yaml")],
+        )
+        .await;
+    assert_eq!(code, 200);
+    let list: Value = serde_yaml::from_slice(&yaml).expect("the list is YAML");
+    assert_eq!(names(&list), expected);
 }
 
 async fn deletecollection_deletes_only_what_the_selector_picks(s: &TestServer) {

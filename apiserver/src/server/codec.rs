@@ -62,7 +62,7 @@ pub fn decode(headers: &HeaderMap, bytes: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Whether the client prefers YAML.
-fn wants_yaml(headers: &HeaderMap) -> bool {
+pub fn wants_yaml(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -90,6 +90,11 @@ pub fn respond_json_bytes(headers: &HeaderMap, status: StatusCode, json: Vec<u8>
         return respond(headers, status, &value);
     }
     with_type(status, "application/json", Body::from(json))
+}
+
+/// A JSON response whose body is written as it is sent (a LIST, see `list_body.rs`).
+pub fn respond_body(status: StatusCode, body: Body) -> Response {
+    with_type(status, "application/json", body)
 }
 
 fn with_type(status: StatusCode, content_type: &'static str, body: Body) -> Response {

@@ -5,7 +5,10 @@
 //! file in `k8s.io/apiserver/pkg/endpoints/handlers/`: `get.go` (get, list), `create.go`,
 //! `update.go`, `patch.go`, `delete.go`, and `watch.go` (here in [`super::watch`]).
 
-use super::codec::{self, decode, read_body, respond, respond_json_bytes};
+use super::codec::{
+    self, decode, read_body, respond, respond_body, respond_json_bytes, wants_yaml,
+};
+use super::list_body::ListBody;
 use super::request_info::{self, RequestInfo};
 use super::table::{self, TableRequest};
 use super::App;
@@ -134,11 +137,11 @@ async fn serve(
                     &list_table(&t, res, &out)?,
                 ));
             }
-            Ok(respond_json_bytes(
-                headers,
-                StatusCode::OK,
-                list_body(res, &out),
-            ))
+            let body = list_body(res, out);
+            if wants_yaml(headers) {
+                return Ok(respond_json_bytes(headers, StatusCode::OK, body.into_vec()));
+            }
+            Ok(respond_body(StatusCode::OK, Body::new(body)))
         }
         ("watch", None) => {
             let table = wants_table()?;
@@ -378,8 +381,9 @@ fn delete_options(
     Ok((DeleteOptions::from_body(&body)?, dry_run))
 }
 
-/// `{"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[...]}` from encoded items.
-fn list_body(res: &Resource, out: &ListOutput) -> Vec<u8> {
+/// `{"kind":"PodList","apiVersion":"v1","metadata":{...},"items":[...]}` from encoded items,
+/// written piece by piece as it is sent (see [`ListBody`]).
+fn list_body(res: &Resource, out: ListOutput) -> ListBody {
     let mut meta = json!({"resourceVersion": out.resource_version.to_string()});
     if let Some(token) = &out.continue_token {
         meta["continue"] = json!(token);
@@ -390,17 +394,7 @@ fn list_body(res: &Resource, out: &ListOutput) -> Vec<u8> {
         res.api_version(),
         meta
     );
-    let size = head.len() + out.items.iter().map(|i| i.len() + 1).sum::<usize>() + 2;
-    let mut body = Vec::with_capacity(size);
-    body.extend_from_slice(head.as_bytes());
-    for (i, item) in out.items.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(item);
-    }
-    body.extend_from_slice(b"]}");
-    body
+    ListBody::new(head, out.items)
 }
 
 /// A list as a Table: each encoded item is read back into a value for its printer.

@@ -12,6 +12,7 @@
 pub mod codec;
 pub mod discovery;
 pub mod handlers;
+pub mod list_body;
 pub mod metrics;
 pub mod openapi;
 pub mod printers;

@@ -2,9 +2,9 @@
 //!
 //! | phase | what | the reference it is compared with |
 //! |---|---|---|
-//! | creates | `POST` of 1 KiB ConfigMaps, 1 and 32 clients | etcd `put` of the same bytes, same clients; also a create-if-absent etcd transaction |
+//! | creates | `POST` of 1 KiB ConfigMaps, 1 and 32 clients | etcd `put` of the same bytes, same clients; also a create-if-absent etcd transaction, and the floor server ([`super::floor`]) |
 //! | watch | delivery latency to many watchers at a steady write rate | (absolute; see [`super::watch`]) |
-//! | LIST | all pods of a namespace, from the watch cache (`resourceVersion=0`) | the same LIST read from etcd, and a raw etcd range read |
+//! | LIST | all pods of a namespace, from the watch cache (`resourceVersion=0`) | the same LIST read from etcd, a raw etcd range read, and the same answer sent from memory by the floor server |
 //! | memory | the API server's resident memory before and after loading the pods | |
 //!
 //! Why the ratio to raw etcd is the number to watch: etcd is the floor under every write (an
@@ -83,6 +83,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
         cluster.dir.path.display()
     );
     let http = Http::new(&cluster.base);
+    let floor = Http::new(&cluster.floor_base);
     let etcd = etcd_client::Client::connect([cluster.etcd.endpoint.as_str()], None)
         .await
         .context("cannot connect to the benchmark's etcd")?;
@@ -101,12 +102,21 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Report> {
 
     let pids = [
         ("apiserver", cluster.apiserver.pid()),
+        ("floor", cluster.floor.pid()),
         ("etcd", cluster.etcd.pid().context("etcd is not running")?),
         ("bench client", std::process::id()),
     ];
-    super::creates::run(settings, &http, &etcd, &pids, &mut report).await?;
+    super::creates::run(settings, &http, &floor, &etcd, &pids, &mut report).await?;
     super::watch::run(settings, &http, &pids, &mut report).await?;
-    super::list::run(settings, &http, &etcd, cluster.apiserver.pid(), &mut report).await?;
+    super::list::run(
+        settings,
+        &http,
+        &floor,
+        &etcd,
+        cluster.apiserver.pid(),
+        &mut report,
+    )
+    .await?;
 
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)

@@ -13,10 +13,15 @@
 //! cores, not etcd's disk, are usually what runs out, and then the CPU per request explains
 //! the rate: 2 cores ÷ (CPU per create of API server + etcd + client) ≈ creates/s.
 //!
-//! The three kinds of request take turns in one-second rounds (put, txn, create, put, txn,
-//! create, ...) rather than one long stretch each. etcd does housekeeping now and then — a
+//! A third reference is the floor server (`floor.rs`): HTTP in, that same transaction, HTTP
+//! out, and nothing else. It is the best any API server could do on this machine, since
+//! every one must at least do that; its rate over raw puts is the ceiling for the ratio, and
+//! the API server's rate over its rate is the share of that ceiling our code reaches.
+//!
+//! The four kinds of request take turns in one-second rounds (put, txn, floor, create, put,
+//! ...) rather than one long stretch each. etcd does housekeeping now and then — a
 //! snapshot every 100,000 writes, a growing database — and taking turns spreads that cost
-//! over all three sides instead of landing it on whichever ran last.
+//! over all four instead of landing it on whichever ran last.
 
 use super::apiserver::Settings;
 use super::harness::{drive, percentile, Http, LoadResult, Stop};
@@ -70,6 +75,7 @@ impl Tally {
 pub async fn run(
     settings: &Settings,
     http: &Http,
+    floor: &Http,
     etcd: &etcd_client::Client,
     pids: &[(&'static str, u32)],
     report: &mut Report,
@@ -77,7 +83,7 @@ pub async fn run(
     let size = settings.payload_bytes;
     let rounds = settings.create_duration.as_secs().max(1);
     println!(
-        "\n[1/4] creates of {} B ConfigMaps: {rounds} rounds of 1 s each for raw put, raw txn, apiserver",
+        "\n[1/4] creates of {} B ConfigMaps: {rounds} rounds of 1 s each for raw put, raw txn, floor, apiserver",
         configmap("bench-c00-0000000", size).len(),
     );
     for clients in [1usize, 32] {
@@ -112,6 +118,18 @@ pub async fn run(
                 }
             }
         };
+        let floor_op = {
+            let floor = floor.clone();
+            move |n: u64| {
+                let floor = floor.clone();
+                let body = configmap(&name(n), size);
+                async move {
+                    floor
+                        .post_json(&format!("/create/{}", name(n)), body, 201)
+                        .await
+                }
+            }
+        };
         let api_op = {
             let http = http.clone();
             move |n: u64| {
@@ -132,23 +150,29 @@ pub async fn run(
         drive(clients, warm, txn_op.clone())
             .await
             .check("raw etcd txns (warm-up)")?;
+        drive(clients, warm, floor_op.clone())
+            .await
+            .check("floor server creates (warm-up)")?;
         drive(clients, warm, api_op.clone())
             .await
             .check("API server creates (warm-up)")?;
-        let (mut put, mut txn, mut api) = (Tally::default(), Tally::default(), Tally::default());
+        let mut t = Tallies::default();
         for round in 1..=rounds {
             let first = round * ROUND_NAMES;
             let (load, cpu) = one_round(clients, pids, first, put_op.clone()).await?;
-            put.add(load, cpu);
+            t.put.add(load, cpu);
             let (load, cpu) = one_round(clients, pids, first, txn_op.clone()).await?;
-            txn.add(load, cpu);
+            t.txn.add(load, cpu);
+            let (load, cpu) = one_round(clients, pids, first, floor_op.clone()).await?;
+            t.floor.add(load, cpu);
             let (load, cpu) = one_round(clients, pids, first, api_op.clone()).await?;
-            api.add(load, cpu);
+            t.api.add(load, cpu);
         }
-        put.load.check("raw etcd puts")?;
-        txn.load.check("raw etcd txns")?;
-        api.load.check("API server creates")?;
-        record(clients, &put, &txn, &mut api, report);
+        t.put.load.check("raw etcd puts")?;
+        t.txn.load.check("raw etcd txns")?;
+        t.floor.load.check("floor server creates")?;
+        t.api.load.check("API server creates")?;
+        record(clients, &mut t, report);
     }
     Ok(())
 }
@@ -172,11 +196,24 @@ where
     Ok((load, cpu.used()?))
 }
 
+/// The four kinds of request of one client count.
+#[derive(Default)]
+struct Tallies {
+    put: Tally,
+    txn: Tally,
+    floor: Tally,
+    api: Tally,
+}
+
 /// Print one client count's results and add them to the report.
-fn record(clients: usize, put: &Tally, txn: &Tally, api: &mut Tally, report: &mut Report) {
+fn record(clients: usize, t: &mut Tallies, report: &mut Report) {
+    let (put, txn, floor, api) = (&t.put, &t.txn, &t.floor, &mut t.api);
     let (put_rate, txn_rate, api_rate) = (put.load.rate(), txn.load.rate(), api.load.rate());
+    let floor_rate = floor.load.rate();
     let ratio = api_rate / put_rate.max(1e-9);
     let txn_ratio = api_rate / txn_rate.max(1e-9);
+    let ceiling = floor_rate / put_rate.max(1e-9);
+    let of_floor = api_rate / floor_rate.max(1e-9);
     let s = if clients == 1 { "" } else { "s" };
     let target = if clients == 32 {
         " (target >= 0.6)"
@@ -185,7 +222,8 @@ fn record(clients: usize, put: &Tally, txn: &Tally, api: &mut Tally, report: &mu
     };
     let line = format!(
         "creates/s apiserver {clients} client{s}: {api_rate:.0} ; raw etcd: {put_rate:.0} ; ratio {ratio:.2}{target} \
-         ; raw etcd create-if-absent txn: {txn_rate:.0}, ratio {txn_ratio:.2}"
+         ; raw etcd create-if-absent txn: {txn_rate:.0}, ratio {txn_ratio:.2} \
+         ; floor server: {floor_rate:.0}, so the ceiling is {ceiling:.2} and the apiserver reaches {of_floor:.2} of it"
     );
     let p50 = percentile(&mut api.load.latencies_us, 50.0) as f64 / 1000.0;
     let p99 = percentile(&mut api.load.latencies_us, 99.0) as f64 / 1000.0;
@@ -194,12 +232,14 @@ fn record(clients: usize, put: &Tally, txn: &Tally, api: &mut Tally, report: &mu
     println!("    apiserver create latency p50 {p50:.2} ms, p99 {p99:.2} ms");
     println!("    CPU per raw put: {}", describe(&put.cpu_per_op()));
     println!("    CPU per raw txn: {}", describe(&txn.cpu_per_op()));
+    println!("    CPU per floor:   {}", describe(&floor.cpu_per_op()));
     println!("    CPU per create:  {}", describe(&api_cpu));
     report.summary.push(line);
     report.summary.push(format!(
-        "CPU per request, {clients} client{s}: raw etcd put [{}] ; raw etcd txn [{}] ; apiserver create [{}]",
+        "CPU per request, {clients} client{s}: raw etcd put [{}] ; raw etcd txn [{}] ; floor server create [{}] ; apiserver create [{}]",
         describe(&put.cpu_per_op()),
         describe(&txn.cpu_per_op()),
+        describe(&floor.cpu_per_op()),
         describe(&api_cpu)
     ));
 
@@ -232,9 +272,27 @@ fn record(clients: usize, put: &Tally, txn: &Tally, api: &mut Tally, report: &mu
         "/s",
     );
     push(
+        "creates_per_sec_floor",
+        "floor server creates/s (HTTP + txn only)",
+        floor_rate,
+        "/s",
+    );
+    push(
         "creates_ratio",
         "creates ratio apiserver/raw put",
         ratio,
+        "",
+    );
+    push(
+        "creates_ceiling",
+        "ceiling: floor server/raw put",
+        ceiling,
+        "",
+    );
+    push(
+        "creates_of_floor",
+        "creates ratio apiserver/floor server",
+        of_floor,
         "",
     );
     push(

@@ -74,15 +74,18 @@ impl Drop for ApiserverChild {
     }
 }
 
-/// etcd + API server, both children of this process.
+/// etcd + API server + the floor server (`floor.rs`), all children of this process.
 ///
-/// Field order is drop order: the API server stops first (it is etcd's client), then etcd,
-/// then the directory holding their data and logs is removed.
+/// Field order is drop order: the API server and the floor server stop first (they are
+/// etcd's clients), then etcd, then the directory holding their data and logs is removed.
 pub struct Cluster {
     pub apiserver: ApiserverChild,
+    pub floor: ApiserverChild,
     pub etcd: EtcdProcess,
     /// `http://127.0.0.1:PORT` of the API server.
     pub base: String,
+    /// `http://127.0.0.1:PORT` of the floor server.
+    pub floor_base: String,
     pub apiserver_log: PathBuf,
     pub dir: WorkDir,
 }
@@ -96,14 +99,26 @@ impl Cluster {
         let port = free_port();
         let apiserver_log = dir.path.join("apiserver.log");
         let apiserver = spawn_apiserver(&apiserver_log, &etcd.endpoint, port)?;
+        let floor_port = free_port();
+        let floor_log = dir.path.join("floor.log");
+        let floor_args = ["bench", "floor", "--etcd-servers", &etcd.endpoint, "--port"]
+            .map(String::from)
+            .into_iter()
+            .chain([floor_port.to_string()])
+            .collect::<Vec<_>>();
+        let floor = spawn_apiserver_with(&floor_log, &floor_args)?;
         let cluster = Cluster {
             apiserver,
+            floor,
             etcd,
             base: format!("http://127.0.0.1:{port}"),
+            floor_base: format!("http://127.0.0.1:{floor_port}"),
             apiserver_log,
             dir,
         };
         cluster.wait_ready(Duration::from_secs(30)).await?;
+        let limit = Duration::from_secs(30);
+        wait_ready(&cluster.floor_base, cluster.floor.pid(), &floor_log, limit).await?;
         Ok(cluster)
     }
 
@@ -112,7 +127,7 @@ impl Cluster {
     }
 }
 
-/// Poll `base/readyz` until it says 200, failing early if the API server (`pid`) exits.
+/// Poll `base/readyz` until it says 200, failing early if the server (`pid`) exits.
 pub async fn wait_ready(base: &str, pid: u32, log: &Path, limit: Duration) -> anyhow::Result<()> {
     let http = Http::new(base);
     let started = Instant::now();
@@ -126,7 +141,7 @@ pub async fn wait_ready(base: &str, pid: u32, log: &Path, limit: Duration) -> an
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!(
-        "the API server did not become ready within {limit:?}; its log is {}",
+        "the server at {base} did not become ready within {limit:?}; its log is {}",
         log.display()
     )
 }

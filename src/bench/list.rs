@@ -11,6 +11,8 @@
 //! Informers (every controller's and kubelet's) start with the first kind of LIST, which is
 //! why upstream built the watch cache. A raw etcd range read of the same keys from this
 //! process is printed beside them: the cost of the data itself, before any API server work.
+//! And the floor server (`floor.rs`) sends the very same answer from memory: the cost of the
+//! HTTP transfer alone, which no cache can go below.
 //!
 //! Memory is read from `/proc/PID/status` of the API server child: `VmRSS` just before the
 //! pods are created and again once the watch cache holds them all.
@@ -30,6 +32,7 @@ const PREFIX: &str = "/registry/pods/bench-list/";
 pub async fn run(
     settings: &Settings,
     http: &Http,
+    floor: &Http,
     etcd: &etcd_client::Client,
     apiserver_pid: u32,
     report: &mut Report,
@@ -47,7 +50,16 @@ pub async fn run(
         load.rate(),
         "/s",
     ));
-    let body_len = wait_for_cache(http, load.ok).await?;
+    let answer = wait_for_cache(http, load.ok).await?;
+    let body_len = answer.len();
+    // The floor server holds the very same answer, to send it from memory (see `floor.rs`).
+    let (status, _) = floor
+        .send("PUT", "/held", "application/json", answer.to_vec())
+        .await?;
+    anyhow::ensure!(
+        status == 200,
+        "the floor server did not take the LIST answer"
+    );
     let with_pods = memory_of(apiserver_pid, "VmRSS")?;
     report.push(Metric::new(
         "list_body_mib",
@@ -55,7 +67,7 @@ pub async fn run(
         body_len as f64 / MIB,
         " MiB",
     ));
-    time_lists(settings, http, etcd, load.ok, report).await?;
+    time_lists(settings, http, floor, etcd, load.ok, report).await?;
 
     println!("\n[4/4] API server memory");
     let peak = memory_of(apiserver_pid, "VmHWM")?;
@@ -122,14 +134,14 @@ async fn create_pods(http: &Http, count: u64) -> anyhow::Result<LoadResult> {
 }
 
 /// The watch cache follows etcd a moment behind: wait until it holds all `count` pods.
-/// Returns the size of the LIST answer in bytes.
-async fn wait_for_cache(http: &Http, count: u64) -> anyhow::Result<usize> {
+/// Returns the LIST answer.
+async fn wait_for_cache(http: &Http, count: u64) -> anyhow::Result<bytes::Bytes> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let body = get_body(http, CACHED).await?;
         let n = count_items(&body)?;
         if n as u64 >= count {
-            return Ok(body.len());
+            return Ok(body);
         }
         anyhow::ensure!(
             Instant::now() < deadline,
@@ -139,10 +151,11 @@ async fn wait_for_cache(http: &Http, count: u64) -> anyhow::Result<usize> {
     }
 }
 
-/// Time the three reads, interleaved so that a noisy second hurts all three alike.
+/// Time the four reads, interleaved so that a noisy second hurts all four alike.
 async fn time_lists(
     settings: &Settings,
     http: &Http,
+    floor: &Http,
     etcd: &etcd_client::Client,
     count: u64,
     report: &mut Report,
@@ -163,11 +176,13 @@ async fn time_lists(
     // One answer with every pod can exceed gRPC's default 4 MiB message limit.
     let mut kv = etcd.kv_client().max_decoding_message_size(512 << 20);
     let (mut cache_us, mut etcd_us, mut raw_us) = (Vec::new(), Vec::new(), Vec::new());
+    let mut floor_us = Vec::new();
     for _ in 0..settings.list_runs {
         cache_us.push(timed_read(http, CACHED).await?.as_micros() as u64);
         if etcd_error.is_none() {
             etcd_us.push(timed_read(http, FRESH).await?.as_micros() as u64);
         }
+        floor_us.push(timed_read(floor, "/held").await?.as_micros() as u64);
         let started = Instant::now();
         let resp = kv
             .get(PREFIX, Some(GetOptions::new().with_prefix()))
@@ -183,6 +198,7 @@ async fn time_lists(
 
     let ms = |v: &mut Vec<u64>, p| percentile(v, p) as f64 / 1000.0;
     let (cache_ms, raw_ms) = (ms(&mut cache_us, 50.0), ms(&mut raw_us, 50.0));
+    let floor_ms = ms(&mut floor_us, 50.0);
     let pods = settings.pods;
     report.push(
         Metric::new(
@@ -209,15 +225,32 @@ async fn time_lists(
                 Metric::new("list_speedup", "LIST speedup, watch cache vs etcd", speedup, "x")
                     .with_target(Target::AtLeast(20.0)),
             );
+            // The floor: the same answer sent from memory. No cache can beat it, so etcd's
+            // time over it is the largest speedup any watch cache could show here.
+            let ceiling = etcd_ms / floor_ms.max(1e-6);
+            report.push(Metric::new(
+                "list_speedup_ceiling",
+                "ceiling: LIST from etcd vs the answer sent from memory",
+                ceiling,
+                "x",
+            ));
             format!(
                 "LIST {pods} pods p50: watch cache {cache_ms:.1} ms (target <= 50) ; from etcd {etcd_ms:.1} ms ; \
-                 speedup {speedup:.1}x (target >= 20) ; raw etcd range {raw_ms:.1} ms"
+                 speedup {speedup:.1}x (target >= 20) ; raw etcd range {raw_ms:.1} ms ; \
+                 the same answer from memory (floor server) {floor_ms:.1} ms, so the ceiling is {ceiling:.1}x"
             )
         }
         Some(e) => format!(
-            "LIST {pods} pods p50: watch cache {cache_ms:.1} ms ; LIST from etcd FAILED: {e} ; raw etcd range {raw_ms:.1} ms"
+            "LIST {pods} pods p50: watch cache {cache_ms:.1} ms ; LIST from etcd FAILED: {e} ; raw etcd range {raw_ms:.1} ms ; \
+             the same answer from memory {floor_ms:.1} ms"
         ),
     };
+    report.push(Metric::new(
+        "list_floor_p50_ms",
+        "LIST answer sent from memory by the floor server, p50",
+        floor_ms,
+        " ms",
+    ));
     report.push(Metric::new(
         "list_raw_etcd_p50_ms",
         "raw etcd range read p50 (reference)",

@@ -13,12 +13,14 @@
 //! - [`procfs`]: a process's memory and CPU time, from `/proc`.
 //! - [`apiserver`]: `kubeling bench apiserver`: its settings and the order of its phases.
 //! - [`creates`]: creates/s through the API server beside raw etcd puts/s.
+//! - [`floor`]: `kubeling bench floor`, the least any API server must do, to measure beside ours.
 //! - [`watch`]: watch delivery latency to many watchers under a steady write rate.
 //! - [`list`]: LIST from the watch cache against LIST from etcd; the API server's memory.
 //! - [`scheduler`](mod@scheduler): `kubeling bench scheduler`, scheduler_perf's workloads.
 
 mod apiserver;
 mod creates;
+mod floor;
 mod harness;
 mod list;
 mod procfs;
@@ -43,6 +45,10 @@ pub enum Which {
     Apiserver(ApiserverBench),
     /// The scheduler (scheduler_perf SchedulingBasic, affinity, spread) against raw bindings/s.
     Scheduler(ApiserverBench),
+    /// The least an API server must do (HTTP + one etcd transaction), served for
+    /// `bench apiserver` to measure beside the API server; not run by hand.
+    #[command(hide = true)]
+    Floor(floor::FloorArgs),
 }
 
 /// `kubeling bench apiserver|scheduler [--quick] [--json FILE]`
@@ -59,6 +65,7 @@ pub struct ApiserverBench {
 /// Run a benchmark.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
+        Which::Floor(args) => floor::run(args).await,
         Which::Scheduler(opts) => {
             if cfg!(debug_assertions) {
                 println!(

@@ -147,8 +147,10 @@ fn record(
         .iter()
         .map(|(name, used)| (*name, used.as_micros() as f64 / delivered.max(1) as f64))
         .collect();
+    // The floor server (floor.rs) idles through this phase: leave out whoever did nothing.
     let cpu_line = per_event
         .iter()
+        .filter(|(_, us)| *us >= 0.05)
         .map(|(name, us)| format!("{name} {us:.1} µs"))
         .collect::<Vec<_>>()
         .join(", ");

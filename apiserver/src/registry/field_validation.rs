@@ -58,11 +58,13 @@ impl FieldValidation {
             probe["apiVersion"] = Value::String(res.api_version());
             probe["kind"] = Value::String(res.kind.to_string());
         }
-        let Ok(decoded) = (res.decode)(probe.clone()) else {
+        let Ok(decoded) = (res.decode)(probe) else {
             return Ok(Vec::new());
         };
+        // Only fields the body has and the typed object lacks are unknown, so the body as
+        // sent (without the kind and apiVersion filled in) is what to compare.
         let mut unknown = Vec::new();
-        unknown_fields(&probe, &decoded, "", &mut unknown);
+        unknown_fields(body, &decoded, "", &mut unknown);
         let messages: Vec<String> = unknown
             .iter()
             .map(|f| format!("unknown field {f:?}"))

@@ -11,8 +11,10 @@
 //! - [`resources`]: the table of served kinds; URLs, keys and discovery derive from it.
 //! - [`storage`]: the `Storage` trait and its backends (etcd, in-memory, dry-run).
 //! - [`watch_cache`]: one storage watch per resource, fanned out to every watcher.
+//! - [`packing`]: copying the cache's objects into a few large buffers, for fast LISTs.
 //! - [`etcd_process`]: start etcd as a child process for `kubeling up`.
 pub mod etcd_process;
+pub mod packing;
 pub mod registry;
 pub mod resources;
 pub mod server;

@@ -113,3 +113,75 @@ async fn fifty_watchers_share_one_storage_watch_and_cached_lists_skip_storage() 
         "{text}"
     );
 }
+
+/// After many objects arrive one by one, a LIST has the cache pack their JSON into a few large
+/// buffers (`packing.rs`): later LISTs return the very same bytes, now lying next to each other
+/// in memory, and changes after the pack are served as before.
+#[tokio::test]
+async fn a_list_has_the_cache_pack_its_objects_and_nothing_changes_for_clients() {
+    use apiserver::watch_cache::WatchCache;
+    let storage = Arc::new(MemoryStorage::default());
+    let res = apiserver::resources::find("", "v1", "configmaps").unwrap();
+    let cache = WatchCache::start(res, storage.clone(), 10_000);
+    cache.wait_ready().await.unwrap();
+    let key = |i: usize| format!("/registry/configmaps/default/cm-{i:04}");
+    let mut last = 0;
+    for i in 0..1500 {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": format!("cm-{i:04}"), "namespace": "default"},
+            "data": {"n": i.to_string()}});
+        last = storage
+            .create(&key(i), serde_json::to_vec(&cm).unwrap())
+            .await
+            .unwrap();
+    }
+    let caught_up = || cache.resource_version() >= last;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !caught_up() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(caught_up(), "the cache follows storage");
+
+    // The first LIST sees the objects where they were stored, and asks for a pack.
+    let (before, _) = cache.list("default", |_| true);
+    assert_eq!(before.len(), 1500);
+    let neighbours = |items: &[bytes::Bytes]| {
+        items
+            .windows(2)
+            .all(|w| w[0].as_ptr().wrapping_add(w[0].len()) == w[1].as_ptr())
+    };
+    assert!(
+        !neighbours(&before[..100]),
+        "stored one by one, they lie apart"
+    );
+    let mut after = cache.list("default", |_| true).0;
+    while !neighbours(&after[..100]) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        after = cache.list("default", |_| true).0;
+    }
+    assert!(
+        neighbours(&after[..100]),
+        "the objects were packed side by side"
+    );
+    assert_eq!(before, after, "packing changes no byte of any object");
+
+    // A change after the pack is served as usual.
+    let kv = storage.get(&key(7)).await.unwrap().unwrap();
+    let changed = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "cm-0007", "namespace": "default"}, "data": {"n": "changed"}});
+    let rv = storage
+        .update(
+            &key(7),
+            serde_json::to_vec(&changed).unwrap(),
+            kv.mod_revision,
+        )
+        .await
+        .unwrap();
+    while cache.resource_version() < rv && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (items, _) = cache.list("default", |_| true);
+    let seven: serde_json::Value = serde_json::from_slice(&items[7]).unwrap();
+    assert_eq!(seven["data"]["n"], "changed");
+    assert_eq!(items.len(), 1500);
+}

@@ -8,40 +8,73 @@
 //! machine, that made assembling a LIST of 10,000 pods (11 MiB) take about as long as sending
 //! it.
 //!
-//! [`pack`] copies the objects, in the order given, into buffers of about [`SLAB`] bytes and
-//! returns each object as a slice of its buffer (`Bytes::slice`: no copy, and all the slices of
-//! one buffer share one reference count). Read in the same order later, they are one sequential
-//! sweep through memory, which the CPU prefetches by itself. The watch cache packs itself when a
-//! LIST finds that many of its objects have changed since the last pack (`watch_cache.rs`).
+//! [`pack`] copies the objects, in the order given, into buffers of about [`SLAB`] bytes,
+//! with a comma after each, and returns where each object went. The object itself becomes a
+//! slice of its buffer (`Bytes::slice`: no copy, and all the slices of one buffer share one
+//! reference count). Read in the same order later, the objects are one sequential sweep
+//! through memory, which the CPU prefetches by itself; and because a LIST answer is exactly
+//! "objects separated by commas", a run of neighbours in one buffer *is* a piece of the answer,
+//! sent without copying (see [`Packed::run_to`] and `watch_cache.rs`). The watch cache packs
+//! itself when a LIST finds that many of its objects have changed since the last pack.
 
 use bytes::Bytes;
+use std::ops::Range;
 
 /// The size each buffer is filled to (an object larger than this gets a buffer of its own).
 pub const SLAB: usize = 1024 * 1024;
 
-/// Copies of `items`, in the same order, each a slice of a shared buffer.
-pub fn pack<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<Bytes> {
+/// Where a packed object lies: its buffer, and its bytes within it (a comma follows them).
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub slab: Bytes,
+    pub range: Range<usize>,
+}
+
+impl Packed {
+    /// The object's own bytes.
+    pub fn bytes(&self) -> Bytes {
+        self.slab.slice(self.range.clone())
+    }
+
+    /// Whether `next` is the object right after this one in the same buffer.
+    pub fn is_followed_by(&self, next: &Packed) -> bool {
+        self.slab.as_ptr() == next.slab.as_ptr() && self.range.end + 1 == next.range.start
+    }
+
+    /// The bytes from this object to `last` (in the same buffer), commas between: a piece of
+    /// a list answer.
+    pub fn run_to(&self, last: &Packed) -> Bytes {
+        self.slab.slice(self.range.start..last.range.end)
+    }
+}
+
+/// Copies of `items`, in the same order, side by side in shared buffers.
+pub fn pack<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<Packed> {
     // First copy everything, remembering where each item went; then freeze the buffers
-    // (a `Bytes` can only be sliced once it is frozen) and cut the slices.
+    // (a `Bytes` can only be shared once it is frozen) and hand out the places.
     let mut slabs: Vec<Vec<u8>> = Vec::new();
-    let mut places: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut places: Vec<(usize, Range<usize>)> = Vec::new();
     for item in items {
         let fits = slabs
             .last()
-            .is_some_and(|slab| slab.len() + item.len() <= slab.capacity());
+            .is_some_and(|slab| slab.len() + item.len() < slab.capacity());
         if !fits {
-            slabs.push(Vec::with_capacity(SLAB.max(item.len())));
+            slabs.push(Vec::with_capacity(SLAB.max(item.len() + 1)));
         }
         let index = slabs.len() - 1;
         let slab = &mut slabs[index];
         let start = slab.len();
         slab.extend_from_slice(item);
         places.push((index, start..slab.len()));
+        slab.push(b',');
     }
     let slabs: Vec<Bytes> = slabs.into_iter().map(Bytes::from).collect();
     places
         .into_iter()
-        .map(|(index, range)| slabs[index].slice(range))
+        .map(|(index, range)| Packed {
+            slab: slabs[index].clone(),
+            range,
+        })
         .collect()
 }
 
@@ -57,19 +90,26 @@ mod tests {
         let packed = pack(items.iter().map(Vec::as_slice));
         assert_eq!(packed.len(), items.len());
         for (original, copy) in items.iter().zip(&packed) {
-            assert_eq!(&copy[..], &original[..]);
+            assert_eq!(&copy.bytes()[..], &original[..]);
         }
     }
 
     #[test]
-    fn neighbours_share_a_buffer_and_a_large_item_gets_its_own() {
-        let small = [b'a'; 100];
-        let large = vec![b'b'; SLAB + 1];
+    fn neighbours_make_a_run_and_a_large_item_gets_its_own_buffer() {
+        let small = [b'1'; 100];
+        let large = [b'2'; SLAB + 1];
         let packed = pack([&small[..], &small[..], &large[..], &small[..]]);
-        // Consecutive small items sit next to each other in one buffer.
-        assert_eq!(packed[0].as_ptr().wrapping_add(100), packed[1].as_ptr());
-        assert_eq!(packed[2].len(), SLAB + 1);
-        assert_eq!(&packed[3][..], &small[..]);
+        assert!(packed[0].is_followed_by(&packed[1]));
+        let run = packed[0].run_to(&packed[1]);
+        assert_eq!(run.len(), 201);
+        assert_eq!(run[100], b',');
+        assert!(
+            !packed[1].is_followed_by(&packed[2]),
+            "the large one has its own buffer"
+        );
+        assert_eq!(packed[2].bytes().len(), SLAB + 1);
+        assert!(!packed[2].is_followed_by(&packed[3]));
+        assert_eq!(&packed[3].bytes()[..], &small[..]);
     }
 
     #[test]

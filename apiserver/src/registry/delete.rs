@@ -168,8 +168,7 @@ impl Registry {
         }
         let list = self.list_from_storage(res, ns, query).await?;
         let mut deleted = Vec::new();
-        for item in list.items {
-            let obj: Value = serde_json::from_slice(&item).unwrap_or_default();
+        for obj in list.values()? {
             let (item_ns, name) = (
                 meta::namespace(&obj).to_string(),
                 meta::name(&obj).to_string(),

@@ -43,8 +43,7 @@ impl Registry {
             .list_from_storage(events, "", &ListQuery::default())
             .await?;
         let mut expired = 0;
-        for item in list.items {
-            let event: Value = serde_json::from_slice(&item).unwrap_or_default();
+        for event in list.values()? {
             if last_seen(&event).is_some_and(|t| t < cutoff) {
                 let (ns, name) = (meta::namespace(&event), meta::name(&event));
                 match self

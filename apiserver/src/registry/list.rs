@@ -107,12 +107,29 @@ impl ListQuery {
     }
 }
 
-/// A list answer: each item already encoded as JSON.
+/// A list answer, already encoded: `items` are pieces of the JSON array's inside, each one
+/// item or several joined by commas (the watch cache hands out runs of packed neighbours;
+/// storage reads give one item per piece).
 #[derive(Debug, Default)]
 pub struct ListOutput {
     pub items: Vec<Bytes>,
     pub resource_version: i64,
     pub continue_token: Option<String>,
+}
+
+impl ListOutput {
+    /// The items read back as values (for Tables, deletecollection, the Event reaper).
+    pub fn values(&self) -> Result<Vec<Value>, ApiError> {
+        let mut values = Vec::new();
+        for piece in &self.items {
+            let array = [&b"["[..], piece, b"]"].concat();
+            let items: Vec<Value> = serde_json::from_slice(&array).map_err(|e| {
+                ApiError::internal(format!("a stored object is not valid JSON: {e}"))
+            })?;
+            values.extend(items);
+        }
+        Ok(values)
+    }
 }
 
 impl Registry {

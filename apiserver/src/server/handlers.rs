@@ -399,12 +399,7 @@ fn list_body(res: &Resource, out: ListOutput) -> ListBody {
 
 /// A list as a Table: each encoded item is read back into a value for its printer.
 fn list_table(t: &TableRequest, res: &Resource, out: &ListOutput) -> Result<Value, ApiError> {
-    let items = out
-        .items
-        .iter()
-        .map(|item| serde_json::from_slice(item))
-        .collect::<Result<Vec<Value>, _>>()
-        .map_err(|e| ApiError::internal(format!("a stored object is not valid JSON: {e}")))?;
+    let items = out.values()?;
     let rv = out.resource_version.to_string();
     let now = chrono::Utc::now();
     Ok(t.list(res, &items, &rv, out.continue_token.as_deref(), now))

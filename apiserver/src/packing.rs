@@ -16,6 +16,12 @@
 //! "objects separated by commas", a run of neighbours in one buffer *is* a piece of the answer,
 //! sent without copying (see [`Packed::run_to`] and `watch_cache.rs`). The watch cache packs
 //! itself when a LIST finds that many of its objects have changed since the last pack.
+//!
+//! The cost besides the copy: a buffer lives as long as any slice of it. An object that
+//! changed after a pack is stored on its own, but the watch cache's window of recent events
+//! still holds its previous state, a slice of the old buffer, so the whole old buffer stays
+//! until those events leave the window. Right after a burst of changes, the objects' JSON can
+//! be in memory two or three times over.
 
 use bytes::Bytes;
 use std::ops::Range;

@@ -377,9 +377,18 @@ impl WatchCache {
     fn pack(&self) {
         let packed = {
             let state = self.read();
+            // Several LISTs may have asked before the loop got here: pack once.
+            if state.scattered * 4 < state.objects.len() {
+                return;
+            }
             crate::packing::pack(state.objects.values().map(|o| &o.json[..]))
         };
         let mut state = self.write();
+        debug_assert_eq!(
+            packed.len(),
+            state.objects.len(),
+            "the map changed while packing"
+        );
         for (object, packed) in state.objects.values_mut().zip(packed) {
             object.json = packed.bytes();
             object.packed = Some(packed);

@@ -64,6 +64,12 @@ async fn apply(s: &TestServer, path: &str, query: &str, config: &str) -> (u16, V
     (code, body)
 }
 
+/// Create `web` (2 replicas of nginx) by server-side apply as the manager `kubectl`.
+async fn create_web_by_apply(s: &TestServer, web: &str) {
+    let (code, body) = apply(s, web, "fieldManager=kubectl", &deployment_yaml(2, "nginx")).await;
+    assert_eq!(code, 201, "{body}");
+}
+
 fn deployment_yaml(replicas: i64, image: &str) -> String {
     format!(
         "apiVersion: apps/v1
@@ -226,17 +232,7 @@ async fn another_managers_field_conflicts_with_upstreams_message_and_causes(s: &
 
 async fn force_takes_ownership_and_an_equal_value_is_shared(s: &TestServer) {
     let web = format!("{DEPLOYS}/web");
-    assert_eq!(
-        apply(
-            s,
-            &web,
-            "fieldManager=kubectl",
-            &deployment_yaml(2, "nginx")
-        )
-        .await
-        .0,
-        201
-    );
+    create_web_by_apply(s, &web).await;
     // kubectl scale: a merge patch of the Scale, manager from the User-Agent.
     let (code, _, _) = send(
         s,
@@ -621,17 +617,7 @@ async fn a_failed_json_patch_test_is_upstreams_generic_422(s: &TestServer) {
 
 async fn apply_through_status_owns_only_status(s: &TestServer) {
     let web = format!("{DEPLOYS}/web");
-    assert_eq!(
-        apply(
-            s,
-            &web,
-            "fieldManager=kubectl",
-            &deployment_yaml(2, "nginx")
-        )
-        .await
-        .0,
-        201
-    );
+    create_web_by_apply(s, &web).await;
     let status = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 9}\nstatus: {replicas: 2}\n";
     let (code, obj) = apply(
         s,

@@ -26,13 +26,6 @@ spec:
     )
 }
 
-/// Write `text` to `name` in the cluster's directory; returns the path.
-fn manifest(cluster: &Cluster, name: &str, text: &str) -> String {
-    let path = cluster.dir.join(name);
-    std::fs::write(&path, text).expect("write manifest");
-    path.to_string_lossy().into_owned()
-}
-
 fn get(cluster: &Cluster, jsonpath: &str) -> String {
     cluster.ok(&[
         "get",
@@ -68,7 +61,7 @@ fn kubectl_applies_server_side_conflicts_and_forces() {
         return;
     }
     let c = Cluster::up("etcd");
-    let file = manifest(&c, "web.yaml", &deployment(2, "busybox"));
+    let file = c.manifest("web.yaml", &deployment(2, "busybox"));
 
     // Creates, then an unchanged re-apply writes nothing.
     let out = c.ok(&["apply", "--server-side", "-f", &file]);
@@ -79,7 +72,7 @@ fn kubectl_applies_server_side_conflicts_and_forces() {
     assert_eq!(get(&c, "{.metadata.resourceVersion}"), rv);
 
     // A change, re-applied.
-    let file = manifest(&c, "web.yaml", &deployment(3, "busybox:1.36"));
+    let file = c.manifest("web.yaml", &deployment(3, "busybox:1.36"));
     c.ok(&["apply", "--server-side", "-f", &file]);
     assert_eq!(
         get(
@@ -99,7 +92,7 @@ fn kubectl_applies_server_side_conflicts_and_forces() {
         "-p",
         r#"{"spec":{"replicas":5}}"#,
     ]);
-    let file = manifest(&c, "web.yaml", &deployment(4, "busybox:1.36"));
+    let file = c.manifest("web.yaml", &deployment(4, "busybox:1.36"));
     let err = c.fails(&["apply", "--server-side", "-f", &file]);
     assert_eq!(err, conflict_text(r#""kubectl-patch" using apps/v1"#));
     assert_eq!(
@@ -115,7 +108,7 @@ fn kubectl_applies_server_side_conflicts_and_forces() {
 
     // kubectl scale writes through /scale: the conflict names the subresource.
     c.ok(&["scale", "deployment", "web", "--replicas=6"]);
-    let file = manifest(&c, "web.yaml", &deployment(7, "busybox:1.36"));
+    let file = c.manifest("web.yaml", &deployment(7, "busybox:1.36"));
     let err = c.fails(&["apply", "--server-side", "-f", &file]);
     assert!(
         err.contains(r#"with subresource "scale" using apps/v1: .spec.replicas"#),
@@ -152,11 +145,11 @@ fn a_client_side_applied_object_moves_to_server_side_apply() {
         return;
     }
     let c = Cluster::up("etcd");
-    let file = manifest(&c, "web.yaml", &deployment(2, "busybox"));
+    let file = c.manifest("web.yaml", &deployment(2, "busybox"));
     c.ok(&["apply", "-f", &file]);
     // kubectl may take over what it set itself with client-side apply: no conflict, and its
     // migration of the managedFields (a JSON patch) and re-apply succeed without a warning.
-    let file = manifest(&c, "web.yaml", &deployment(3, "busybox"));
+    let file = c.manifest("web.yaml", &deployment(3, "busybox"));
     let out = c.kubectl(&["apply", "--server-side", "-f", &file]);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
@@ -167,7 +160,7 @@ fn a_client_side_applied_object_moves_to_server_side_apply() {
     );
     assert_eq!(managers, "kubectl-last-applied/Apply kubectl/Apply ");
     // The server kept the client-side annotation current, so client-side apply still works.
-    let file = manifest(&c, "web.yaml", &deployment(4, "busybox"));
+    let file = c.manifest("web.yaml", &deployment(4, "busybox"));
     assert_eq!(
         c.ok(&["apply", "-f", &file]),
         "deployment.apps/web configured\n"
@@ -181,7 +174,7 @@ fn server_side_dry_runs_check_everything_and_store_nothing() {
         return;
     }
     let c = Cluster::up("etcd");
-    let file = manifest(&c, "web.yaml", &deployment(2, "busybox"));
+    let file = c.manifest("web.yaml", &deployment(2, "busybox"));
     assert_eq!(
         c.ok(&["apply", "--dry-run=server", "-f", &file]),
         "deployment.apps/web created (server dry run)\n"
@@ -206,7 +199,7 @@ fn server_side_dry_runs_check_everything_and_store_nothing() {
         r#"Error from server (NotFound): deployments.apps "web" not found"#
     );
     // A dry run meets the same validation as a real write.
-    let bad = manifest(&c, "bad.yaml", &deployment(2, ""));
+    let bad = c.manifest("bad.yaml", &deployment(2, ""));
     let err = c.fails(&["apply", "--dry-run=server", "-f", &bad]);
     assert!(
         err.contains("spec.template.spec.containers[0].image: Required value"),
@@ -214,7 +207,7 @@ fn server_side_dry_runs_check_everything_and_store_nothing() {
     );
     // An existing object: the change is shown, not made.
     c.ok(&["apply", "-f", &file]);
-    let scaled = manifest(&c, "web.yaml", &deployment(5, "busybox"));
+    let scaled = c.manifest("web.yaml", &deployment(5, "busybox"));
     assert_eq!(
         c.ok(&["apply", "--dry-run=server", "-f", &scaled]),
         "deployment.apps/web configured (server dry run)\n"

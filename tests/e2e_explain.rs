@@ -80,12 +80,6 @@ const API_RESOURCES: &[[&str; 5]] = &[
     ],
 ];
 
-fn manifest(cluster: &Cluster, name: &str, text: &str) -> String {
-    let path = cluster.dir.join(name);
-    std::fs::write(&path, text).expect("write manifest");
-    path.to_string_lossy().into_owned()
-}
-
 /// kubectl's stdout and its `-v` log (stderr) together.
 fn logged(c: &Cluster, args: &[&str]) -> (String, String) {
     let out = c.kubectl(args);
@@ -195,7 +189,7 @@ fn kubectl_leaves_validation_to_the_server_and_applies_with_the_servers_merge_ke
         return;
     }
     let c = Cluster::up("memory");
-    let pod = manifest(&c, "pod.yaml", POD);
+    let pod = c.manifest("pod.yaml", POD);
     let (out, log) = logged(&c, &["create", "-f", &pod, "-v=6"]);
     assert_eq!(out.trim(), "pod/web created");
     // The v3 document said "this server validates": no v2 download, no client-side check.
@@ -207,8 +201,7 @@ fn kubectl_leaves_validation_to_the_server_and_applies_with_the_servers_merge_ke
     assert!(!log.contains("/openapi/v2"), "{log}");
     assert!(log.contains("fieldValidation=Strict"), "{log}");
 
-    let typo = manifest(
-        &c,
+    let typo = c.manifest(
         "typo.yaml",
         &POD.replace("web\n    image", "typo\n    imagee"),
     );
@@ -221,7 +214,7 @@ fn kubectl_leaves_validation_to_the_server_and_applies_with_the_servers_merge_ke
 
     // apply computes its patch from the v3 schemas (they advertise strategic merge patch),
     // so removing a container and an env var must come out as `$patch: delete` by key.
-    let deploy = manifest(&c, "deploy.yaml", DEPLOYMENT);
+    let deploy = c.manifest("deploy.yaml", DEPLOYMENT);
     assert_eq!(
         c.ok(&["apply", "-f", &deploy]).trim(),
         "deployment.apps/web created"
@@ -229,7 +222,7 @@ fn kubectl_leaves_validation_to_the_server_and_applies_with_the_servers_merge_ke
     let smaller = DEPLOYMENT
         .replace(", {name: TWO, value: '2'}", "")
         .replace("      - name: side\n        image: busybox\n", "");
-    let smaller = manifest(&c, "deploy2.yaml", &smaller);
+    let smaller = c.manifest("deploy2.yaml", &smaller);
     let (out, log) = logged(&c, &["apply", "-f", &smaller, "-v=8"]);
     assert_eq!(out.trim(), "deployment.apps/web configured");
     assert!(!log.contains("OpenAPI V3 path does not"), "{log}");
@@ -250,8 +243,8 @@ fn api_resources_and_get_all_work_through_aggregated_and_legacy_discovery() {
         return;
     }
     let c = Cluster::up("memory");
-    c.ok(&["create", "-f", &manifest(&c, "pod.yaml", POD)]);
-    c.ok(&["create", "-f", &manifest(&c, "deploy.yaml", DEPLOYMENT)]);
+    c.ok(&["create", "-f", &c.manifest("pod.yaml", POD)]);
+    c.ok(&["create", "-f", &c.manifest("deploy.yaml", DEPLOYMENT)]);
 
     // kubectl 1.32: aggregated discovery, so /api and /apis and nothing per group-version.
     let (out, log) = logged(&c, &["api-resources", "-v=8"]);

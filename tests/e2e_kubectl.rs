@@ -45,12 +45,6 @@ spec:
         image: busybox
 ";
 
-fn manifest(cluster: &Cluster, name: &str, text: &str) -> String {
-    let path = cluster.dir.join(name);
-    std::fs::write(&path, text).expect("write manifest");
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
     if !common::require(&["etcd", "kubectl"]) {
@@ -58,9 +52,9 @@ fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
     }
     let c = Cluster::up("etcd");
     let (pod, cm, deploy) = (
-        manifest(&c, "pod.yaml", POD),
-        manifest(&c, "cm.yaml", CONFIGMAP),
-        manifest(&c, "deploy.yaml", DEPLOYMENT),
+        c.manifest("pod.yaml", POD),
+        c.manifest("cm.yaml", CONFIGMAP),
+        c.manifest("deploy.yaml", DEPLOYMENT),
     );
 
     assert_eq!(c.ok(&["create", "-f", &pod]).trim(), "pod/web created");
@@ -153,8 +147,7 @@ fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
             .expect("the initial list"),
         "configmap/settings"
     );
-    let later = manifest(
-        &c,
+    let later = c.manifest(
         "later.yaml",
         &CONFIGMAP.replace("name: settings", "name: later"),
     );
@@ -170,11 +163,7 @@ fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
     // replace with a stale object is a Conflict
     let stale = c.ok(&["get", "cm", "settings", "-o", "yaml"]);
     c.ok(&["label", "cm", "settings", "tier=frontend"]);
-    let stale = manifest(
-        &c,
-        "stale.yaml",
-        &stale.replace("color: blue", "color: red"),
-    );
+    let stale = c.manifest("stale.yaml", &stale.replace("color: blue", "color: red"));
     let err = c.fails(&["replace", "-f", &stale]);
     assert!(err.contains("Error from server (Conflict)") && err.contains("the object has been modified; please apply your changes to the latest version and try again"), "{err}");
     assert!(
@@ -184,8 +173,7 @@ fn kubectl_creates_reads_lists_watches_replaces_and_deletes() {
     );
 
     // an invalid object is refused with upstream's message
-    let bad = manifest(
-        &c,
+    let bad = c.manifest(
         "bad.yaml",
         &POD.replace("    image: busybox\n", "")
             .replace("name: web\n  labels", "name: noimage\n  labels"),
@@ -220,7 +208,7 @@ fn kubectl_apply_creates_configures_and_leaves_unchanged_and_set_image_patches_o
         "      - name: web\n        image: busybox\n",
         "      - name: web\n        image: busybox\n        env: [{name: A, value: '1'}]\n      - name: side\n        image: busybox\n",
     );
-    let path = manifest(&c, "deploy.yaml", &two);
+    let path = c.manifest("deploy.yaml", &two);
     assert_eq!(
         c.ok(&["apply", "-f", &path]).trim(),
         "deployment.apps/web created"
@@ -242,8 +230,7 @@ fn kubectl_apply_creates_configures_and_leaves_unchanged_and_set_image_patches_o
     );
 
     // Change one field of one container: the other container and the env survive the merge.
-    let changed = manifest(
-        &c,
+    let changed = c.manifest(
         "deploy2.yaml",
         &two.replace("replicas: 2", "replicas: 3")
             .replace("value: '1'", "value: '2'"),
@@ -283,8 +270,7 @@ fn kubectl_apply_creates_configures_and_leaves_unchanged_and_set_image_patches_o
     assert_eq!(images.trim(), "busybox busybox:1.36");
 
     // Removing a container from the manifest removes it (kubectl computes `$patch: delete`).
-    let one = manifest(
-        &c,
+    let one = c.manifest(
         "deploy3.yaml",
         &DEPLOYMENT.replace("replicas: 2", "replicas: 3"),
     );
@@ -308,7 +294,7 @@ fn kubectl_validation_modes_reject_warn_about_or_ignore_a_misspelled_field() {
         return;
     }
     let c = Cluster::up("memory");
-    let typo = manifest(&c, "typo.yaml", &POD.replace("    command:", "    comand:"));
+    let typo = c.manifest("typo.yaml", &POD.replace("    command:", "    comand:"));
     let err = c.fails(&["create", "-f", &typo]);
     assert!(
         err.contains(r#"Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].comand""#),
@@ -333,7 +319,7 @@ fn kubectl_describe_shows_a_pod_and_the_events_about_it() {
         return;
     }
     let c = Cluster::up("memory");
-    c.ok(&["create", "-f", &manifest(&c, "pod.yaml", POD)]);
+    c.ok(&["create", "-f", &c.manifest("pod.yaml", POD)]);
     let uid = c.ok(&["get", "pod", "web", "-o", "jsonpath={.metadata.uid}"]);
     let event = format!(
         "apiVersion: v1\nkind: Event\nmetadata: {{name: web.1}}\n\
@@ -341,7 +327,7 @@ fn kubectl_describe_shows_a_pod_and_the_events_about_it() {
          reason: Scheduled\nmessage: Successfully assigned default/web to n1\ntype: Normal\n\
          source: {{component: default-scheduler}}\ncount: 1\n"
     );
-    c.ok(&["create", "-f", &manifest(&c, "event.yaml", &event)]);
+    c.ok(&["create", "-f", &c.manifest("event.yaml", &event)]);
     let out = c.ok(&["describe", "pod", "web"]);
     // kubectl aligns columns to the widest label; compare with whitespace collapsed.
     let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");

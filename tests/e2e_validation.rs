@@ -6,12 +6,6 @@ mod common;
 
 use common::Cluster;
 
-fn manifest(cluster: &Cluster, name: &str, text: &str) -> String {
-    let path = cluster.dir.join(name);
-    std::fs::write(&path, text).expect("write manifest");
-    path.to_string_lossy().into_owned()
-}
-
 const NO_IMAGE: &str = "apiVersion: v1
 kind: Pod
 metadata: {name: no-image}
@@ -69,7 +63,7 @@ fn kubectl_prints_upstreams_validation_messages() {
     }
     let c = Cluster::up("etcd");
     let create = |name: &str, text: &str| {
-        let file = manifest(&c, name, text);
+        let file = c.manifest(name, text);
         c.fails(&["create", "-f", &file]).trim().to_string()
     };
 
@@ -94,9 +88,9 @@ fn kubectl_prints_upstreams_validation_messages() {
     assert_eq!(listed.trim(), "", "refused objects must not exist");
 
     // A Deployment's selector is fixed once it exists, even when the template follows it.
-    let good = manifest(&c, "web.yaml", &deployment("web", "web"));
+    let good = c.manifest("web.yaml", &deployment("web", "web"));
     c.ok(&["create", "-f", &good]);
-    let moved = manifest(&c, "moved.yaml", &deployment("web2", "web2"));
+    let moved = c.manifest("moved.yaml", &deployment("web2", "web2"));
     assert_eq!(
         c.fails(&["replace", "-f", &moved]).trim(),
         r#"The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"#
@@ -104,7 +98,7 @@ fn kubectl_prints_upstreams_validation_messages() {
 
     // A Service's ClusterIP is fixed once allocated. Upstream copies a new clusterIP into
     // clusterIPs first, then validation refuses the changed list: hence `[]string{...}`.
-    let svc = manifest(&c, "svc.yaml", SERVICE);
+    let svc = c.manifest("svc.yaml", SERVICE);
     c.ok(&["create", "-f", &svc]);
     let err = c.fails(&[
         "patch",

@@ -70,13 +70,6 @@ fn fails(c: &Cluster, line: &str) -> String {
         .to_string()
 }
 
-/// Write a manifest into the cluster's directory; returns its path.
-fn manifest(c: &Cluster, name: &str, text: &str) -> String {
-    let path = c.dir.join(name);
-    std::fs::write(&path, text).expect("write manifest");
-    path.to_string_lossy().into_owned()
-}
-
 /// The whitespace-separated words of each line (kubectl pads table columns).
 fn words(out: &str) -> Vec<Vec<String>> {
     out.lines()
@@ -184,7 +177,7 @@ fn kubectl_api_resources_and_get_with_jsonpath_custom_columns_and_sort_by() {
     let collections = ok(&c, "api-resources --verbs=deletecollection -o name");
     assert!(collections.contains("configmaps") && !collections.contains("namespaces"));
 
-    c.ok(&["create", "-f", &manifest(&c, "objects.yaml", OBJECTS)]);
+    c.ok(&["create", "-f", &c.manifest("objects.yaml", OBJECTS)]);
     ok(&c, "create namespace other");
     ok(
         &c,
@@ -239,7 +232,7 @@ fn kubectl_label_annotate_and_patch_in_all_three_types() {
         return;
     }
     let c = Cluster::up("memory");
-    c.ok(&["create", "-f", &manifest(&c, "objects.yaml", OBJECTS)]);
+    c.ok(&["create", "-f", &c.manifest("objects.yaml", OBJECTS)]);
 
     // label: add; a second value needs --overwrite; `key-` removes.
     assert_eq!(ok(&c, "label cm mid tier=middle"), "configmap/mid labeled");
@@ -348,7 +341,7 @@ fn kubectl_edit_through_a_scripted_editor_scale_and_wait_for_jsonpath() {
         return;
     }
     let c = Cluster::up("memory");
-    c.ok(&["create", "-f", &manifest(&c, "objects.yaml", OBJECTS)]);
+    c.ok(&["create", "-f", &c.manifest("objects.yaml", OBJECTS)]);
     let cache = tempfile::tempdir().expect("cache dir");
 
     // kubectl writes the object to a temp file, runs the editor on it, and sends what changed
@@ -490,7 +483,7 @@ spec:
   containers:
   - {name: c, image: busybox}
 ";
-    c.ok(&["create", "-f", &manifest(&c, "held.yaml", held)]);
+    c.ok(&["create", "-f", &c.manifest("held.yaml", held)]);
     assert_eq!(
         ok(&c, "delete pod held --wait=false"),
         r#"pod "held" deleted"#
@@ -519,7 +512,7 @@ spec:
         "name: held\n  finalizers: [example.com/hold]",
         "name: quick",
     );
-    c.ok(&["create", "-f", &manifest(&c, "quick.yaml", &quick)]);
+    c.ok(&["create", "-f", &c.manifest("quick.yaml", &quick)]);
     assert_eq!(ok(&c, "delete pod quick"), r#"pod "quick" deleted"#);
     assert_eq!(ok(&c, "get pods -o name"), "");
 }
@@ -559,8 +552,7 @@ fn kubectl_deletes_a_namespace_in_two_phases_and_applies_one_idempotently() {
     assert_eq!(rows[0], ["NAME", "STATUS", "AGE"]);
     assert_eq!(rows[1][..2], ["doomed", "Terminating"]);
     // Nothing new moves in, whichever way it is created ...
-    let late = manifest(
-        &c,
+    let late = c.manifest(
         "late.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late, namespace: doomed}\n",
     );
@@ -598,9 +590,8 @@ fn kubectl_deletes_a_namespace_in_two_phases_and_applies_one_idempotently() {
         "namespaces",
         "wait --for=delete namespace/doomed --timeout=30s",
     );
-    let finalized = manifest(
-        &c,
-        "finalize.json",
+    let finalized = c.manifest(
+                "finalize.json",
         r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"doomed"},"spec":{"finalizers":[]}}"#,
     );
     let body = c.ok(&[
@@ -619,8 +610,7 @@ fn kubectl_deletes_a_namespace_in_two_phases_and_applies_one_idempotently() {
     );
 
     // apply of an unchanged Namespace manifest: created, then unchanged.
-    let ns = manifest(
-        &c,
+    let ns = c.manifest(
         "ns.yaml",
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab\n  labels: {team: a}\n",
     );
@@ -635,7 +625,7 @@ fn kubectl_deletes_a_namespace_in_two_phases_and_applies_one_idempotently() {
     // server (apimachinery's `strategicpatch.diffMaps`: a changed type is a change).
     let generated = ok(&c, "create namespace gen --dry-run=client -o yaml");
     assert!(generated.contains("creationTimestamp: null"), "{generated}");
-    let generated = manifest(&c, "gen.yaml", &generated);
+    let generated = c.manifest("gen.yaml", &generated);
     assert_eq!(
         c.ok(&["apply", "-f", &generated]).trim(),
         "namespace/gen created"

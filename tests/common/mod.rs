@@ -103,6 +103,14 @@ impl Cluster {
         self.dir.join("kubeconfig")
     }
 
+    /// Write `text` to the file `name` in the cluster's directory; returns its path, for
+    /// `kubectl ... -f`.
+    pub fn manifest(&self, name: &str, text: &str) -> String {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).expect("write manifest");
+        path.to_string_lossy().into_owned()
+    }
+
     /// Run the real kubectl against this cluster (fresh discovery cache per cluster).
     pub fn kubectl(&self, args: &[&str]) -> Output {
         self.kubectl_stdin(args, None)
